@@ -1,0 +1,1 @@
+//! Typed calls over HTTP. See the module docs of each submodule.

@@ -1,0 +1,224 @@
+//! The one error type of `bai-core`. Every variant has a stable machine code (`code()`), which
+//! the UI and scripts match on, and a message a user can act on (`Display`), which they show.
+
+use std::time::Duration;
+
+/// What went wrong, with enough detail to tell the user what to do about it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("invalid endpoint {input:?}: {reason}")]
+    InvalidEndpoint { input: String, reason: String },
+
+    #[error("invalid {field}: {reason}")]
+    InvalidInput { field: String, reason: String },
+
+    #[error("{}", clock_skew_message(*.skew_secs))]
+    ClockSkew {
+        /// Our clock minus the server's, in seconds, when the server sent a `Date` header.
+        skew_secs: Option<i64>,
+    },
+
+    #[error(
+        "authentication failed: {detail}. Check the access key and secret key (or log in again)"
+    )]
+    AuthFailed { detail: String },
+
+    #[error("the password has expired: change it in the web UI, then log in again")]
+    PasswordExpired,
+
+    #[error("one-time password required: enter the code from your authenticator app")]
+    OtpRequired,
+
+    #[error(
+        "two-factor authentication must be set up first: register an authenticator in the web UI, then log in again"
+    )]
+    TotpRegistrationRequired,
+
+    #[error("not logged in, or the login session expired: log in again")]
+    LoginRequired,
+
+    #[error(
+        "the server speaks API {server}, older than the oldest this launcher supports ({oldest}); ask the administrator to upgrade Backend.AI"
+    )]
+    UnsupportedVersion { server: String, oldest: String },
+
+    #[error("unknown image {image:?}: pick one of the installed images (bai images)")]
+    UnknownImage { image: String },
+
+    #[error("a session named {name:?} already exists{}; choose another name or reuse it", existing_id.as_deref().map(|i| format!(" ({i})")).unwrap_or_default())]
+    SessionNameTaken {
+        name: String,
+        existing_id: Option<String>,
+    },
+
+    #[error("quota exceeded: {detail}. Ask for fewer resources or end another session")]
+    QuotaExceeded { detail: String },
+
+    #[error("rate limit reached{}: wait a few minutes and try again", rate_window(*.window_secs, *.limit))]
+    RateLimited {
+        window_secs: Option<u64>,
+        limit: Option<u64>,
+    },
+
+    #[error("not found: {detail}")]
+    NotFound { detail: String },
+
+    #[error("not allowed: {detail}")]
+    Forbidden { detail: String },
+
+    #[error("the request was rejected: {detail}")]
+    BadRequest { detail: String },
+
+    #[error(
+        "server error {status}: {detail}. Try again later; if it persists, tell the cluster administrator"
+    )]
+    Server { status: u16, detail: String },
+
+    #[error("the server is unavailable ({status}): {detail}. Try again later")]
+    Unavailable { status: u16, detail: String },
+
+    #[error(
+        "connection refused by {url}: is the server running, and is the address and port right?"
+    )]
+    ConnectionRefused { url: String },
+
+    #[error(
+        "cannot resolve host {host:?}: check the spelling of the endpoint and your network or VPN"
+    )]
+    Dns { host: String },
+
+    #[error(
+        "TLS failure talking to {url}: {detail}. If the cluster uses a private CA, add its certificate to the profile"
+    )]
+    Tls { url: String, detail: String },
+
+    #[error("{url} did not answer within {}s: check your network, or try again later", .after.as_secs())]
+    Timeout { url: String, after: Duration },
+
+    #[error("network error talking to {url}: {detail}")]
+    Network { url: String, detail: String },
+
+    #[error("{url} does not look like a Backend.AI endpoint: {detail}")]
+    NotBackendAi { url: String, detail: String },
+
+    #[error("unexpected response from the server: {detail}")]
+    InvalidResponse { detail: String },
+
+    #[error("the server sent more than {limit} bytes for one response; refusing to read further")]
+    ResponseTooLarge { limit: usize },
+
+    #[error("event stream failed: {detail}")]
+    EventStream { detail: String },
+}
+
+fn clock_skew_message(skew: Option<i64>) -> String {
+    match skew {
+        Some(s) => {
+            let dir = if s > 0 { "ahead of" } else { "behind" };
+            format!(
+                "this computer's clock is {} {dir} the server's; Backend.AI rejects requests more than 15 minutes off. Set the clock right (enable automatic time sync) and try again",
+                human_duration(s.unsigned_abs())
+            )
+        }
+        None => "this computer's clock is too far from the server's (more than 15 minutes); set the clock right (enable automatic time sync) and try again".into(),
+    }
+}
+
+fn human_duration(secs: u64) -> String {
+    match secs {
+        s if s < 120 => format!("{s} seconds"),
+        s if s < 2 * 3600 => format!("{} minutes", s / 60),
+        s if s < 2 * 86400 => format!("{} hours", s / 3600),
+        s => format!("{} days", s / 86400),
+    }
+}
+
+fn rate_window(window: Option<u64>, limit: Option<u64>) -> String {
+    match (limit, window) {
+        (Some(l), Some(w)) => format!(" ({l} requests per {} minutes)", w / 60),
+        (None, Some(w)) => format!(" (window {} minutes)", w / 60),
+        _ => String::new(),
+    }
+}
+
+impl Error {
+    /// A stable, kebab-case code for programs (the UI, scripts, tests) to match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidEndpoint { .. } => "invalid-endpoint",
+            Error::InvalidInput { .. } => "invalid-input",
+            Error::ClockSkew { .. } => "clock-skew",
+            Error::AuthFailed { .. } => "auth-failed",
+            Error::PasswordExpired => "password-expired",
+            Error::OtpRequired => "otp-required",
+            Error::TotpRegistrationRequired => "totp-registration-required",
+            Error::LoginRequired => "login-required",
+            Error::UnsupportedVersion { .. } => "unsupported-api-version",
+            Error::UnknownImage { .. } => "unknown-image",
+            Error::SessionNameTaken { .. } => "session-name-taken",
+            Error::QuotaExceeded { .. } => "quota-exceeded",
+            Error::RateLimited { .. } => "rate-limited",
+            Error::NotFound { .. } => "not-found",
+            Error::Forbidden { .. } => "forbidden",
+            Error::BadRequest { .. } => "bad-request",
+            Error::Server { .. } => "server-error",
+            Error::Unavailable { .. } => "server-unavailable",
+            Error::ConnectionRefused { .. } => "connection-refused",
+            Error::Dns { .. } => "dns-failure",
+            Error::Tls { .. } => "tls-failure",
+            Error::Timeout { .. } => "timeout",
+            Error::Network { .. } => "network",
+            Error::NotBackendAi { .. } => "not-backendai",
+            Error::InvalidResponse { .. } => "invalid-response",
+            Error::ResponseTooLarge { .. } => "response-too-large",
+            Error::EventStream { .. } => "event-stream",
+        }
+    }
+
+    /// Whether retrying the same request later may succeed (network trouble, 5xx, 429).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Error::RateLimited { .. }
+                | Error::Server { .. }
+                | Error::Unavailable { .. }
+                | Error::ConnectionRefused { .. }
+                | Error::Timeout { .. }
+                | Error::Network { .. }
+                | Error::EventStream { .. }
+        )
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_skew_says_by_how_much() {
+        let e = Error::ClockSkew {
+            skew_secs: Some(17 * 60 + 5),
+        };
+        assert_eq!(e.code(), "clock-skew");
+        assert!(e.to_string().contains("17 minutes ahead of"), "{e}");
+        let e = Error::ClockSkew {
+            skew_secs: Some(-3 * 3600),
+        };
+        assert!(e.to_string().contains("3 hours behind"), "{e}");
+    }
+
+    #[test]
+    fn rate_limit_names_the_window() {
+        let e = Error::RateLimited {
+            window_secs: Some(900),
+            limit: Some(1000),
+        };
+        assert!(
+            e.to_string().contains("1000 requests per 15 minutes"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,17 @@
+//! `bai-core`: everything the launcher knows about Backend.AI, with no GUI dependency.
+//!
+//! - [`endpoint`]: endpoint URLs and the signed host line
+//! - [`signing`]: HMAC-SHA256 request signing (client and server side)
+//! - [`version`]: API version negotiation
+//! - [`client`]: typed calls over HTTP (keypair and webserver modes)
+//! - [`error`]: the crate's one error enum, with stable codes
+
+pub mod client;
+pub mod endpoint;
+pub mod error;
+pub mod signing;
+pub mod version;
+
+pub use endpoint::{Endpoint, EndpointKind};
+pub use error::{Error, Result};
+pub use version::ApiVersion;

@@ -1,0 +1,1 @@
+//! Secrets: see the crate description.

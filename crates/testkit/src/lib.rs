@@ -1,0 +1,1 @@
+//! Backend.AI-compatible test server.

@@ -1,0 +1,1 @@
+//! Local tunnel: see the crate description.

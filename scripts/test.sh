@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Sets up everything the tests need on a fresh Debian/Ubuntu machine, then runs every test:
+# formatting, lints, Rust unit and integration tests (against the testkit with a real
+# JupyterLab), the UI's tests, and conformance with the official Backend.AI Python SDK.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+export BAI_CACHE=${BAI_CACHE:-$HOME/.cache/bai-launcher}
+
+started=$(date +%s)
+step() { printf '\n==> [%4ss] %s\n' "$(( $(date +%s) - started ))" "$*"; }
+
+step "system packages and toolchains"
+bash scripts/setup-system.sh
+[ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
+
+step "Python environments (JupyterLab, official SDK)"
+bash scripts/python-env.sh
+if [ -x "$BAI_CACHE/jupyter/bin/jupyter" ]; then
+  export BAI_TESTKIT_JUPYTER="$BAI_CACHE/jupyter/bin/jupyter"
+fi
+
+step "UI: install, unit tests, build"
+bash scripts/build-ui.sh
+(cd ui && npm test --silent)
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo test (workspace)"
+cargo test --workspace --locked
+
+step "conformance with the official Backend.AI SDK"
+bash tests/conformance/run.sh
+
+step "all tests passed in $(( $(date +%s) - started ))s"

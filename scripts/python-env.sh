@@ -5,8 +5,9 @@
 #            on 3.11 pip only finds the 2023 release, which crashes with current yarl) and pytest.
 #   jupyter  Python >= 3.11 with JupyterLab, which the testkit runs as a fake kernel's notebook.
 #
-# Usage: scripts/python-env.sh [sdk|jupyter|all]   (default: all)
-# Venvs live under ${BAI_CACHE:-$HOME/.cache/bai-launcher}/venvs/<name>. Re-runs are fast: a
+# Usage: scripts/python-env.sh [sdk|jupyter|all]   (default: $BAI_PYTHON_ENVS, else all)
+# Venvs live in ${BAI_CACHE:-$HOME/.cache/bai-launcher}/<name> (so JupyterLab is at
+# $BAI_CACHE/jupyter/bin/jupyter and the SDK's Python at $BAI_CACHE/sdk/bin/python). Re-runs are fast: a
 # stamp file holds the hash of the requirements and the interpreter, and a venv whose stamp
 # matches is left alone. If no Python >= 3.12 exists, the sdk venv is skipped (exit 0, one
 # line saying so) so that callers can skip the official-SDK conformance instead of failing.
@@ -17,8 +18,8 @@ SDK_REQUIREMENTS=("backend.ai-client==26.9.6" "pytest==9.2.0")
 JUPYTER_REQUIREMENTS=("jupyterlab==4.6.6")
 
 CACHE="${BAI_CACHE:-$HOME/.cache/bai-launcher}"
-VENVS="$CACHE/venvs"
-WHAT="${1:-all}"
+VENVS="$CACHE"
+WHAT="${1:-${BAI_PYTHON_ENVS:-all}}"
 
 case "$WHAT" in
   sdk | jupyter | all) ;;
@@ -87,7 +88,7 @@ ensure_venv() {
 
 mkdir -p "$VENVS"
 # Several test runners may call this at once; one installs, the others wait and then reuse.
-exec 9>"$VENVS/.lock"
+exec 9>"$VENVS/.python-env.lock"
 flock 9
 
 if [ "$WHAT" = sdk ] || [ "$WHAT" = all ]; then

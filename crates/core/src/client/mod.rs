@@ -1,1 +1,39 @@
-//! Typed calls over HTTP. See the module docs of each submodule.
+//! Typed calls over HTTP, in keypair (HMAC) and webserver (login session) modes.
+//!
+//! - [`config`]: what a client is built from ([`ClientConfig`], [`Credentials`])
+//! - [`api`]: the [`Client`], request signing, version negotiation
+//! - [`detect`](mod@detect): API or webserver?
+//! - [`sessions`], [`graphql`], [`resources`], [`webserver`]: the calls
+//! - [`events`], [`follow`]: session events (SSE) and following a session to RUNNING
+//! - [`websocket`]: the signed upgrade request of the app tunnel
+//! - [`problem`], [`body`], [`transport`]: error mapping and body limits
+//! - [`types`], [`status`], [`name`]: wire types, session statuses, the session-name rule
+
+pub mod api;
+pub mod body;
+pub mod config;
+pub mod detect;
+pub mod events;
+pub mod follow;
+pub mod graphql;
+pub mod name;
+pub mod problem;
+pub mod resources;
+pub mod sessions;
+pub mod status;
+mod transport;
+pub mod types;
+pub mod webserver;
+pub mod websocket;
+
+pub use api::{Client, ServerInfo};
+pub use config::{ClientConfig, Credentials, FollowOptions, TlsOptions};
+pub use detect::{Detected, detect, detect_with};
+pub use events::{SessionEvent, SessionEventKind, SessionEventStream, parse_session_events};
+pub use follow::{SessionUpdate, SessionUpdateStream, UpdateSource};
+pub use name::validate_session_name;
+pub use problem::{AuthMode, ErrorContext, Problem, map_error_response};
+pub use status::SessionStatus;
+pub use types::*;
+pub use webserver::{LoginCheck, LoginOutcome, login};
+pub use websocket::{ProxyKind, WsRequest};

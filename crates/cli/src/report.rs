@@ -1,0 +1,54 @@
+//! How `bai` reports errors and logs: `error[<code>]: <message>` on stderr, where the code is
+//! the stable machine code of the error, and an exit status that tells error classes apart.
+
+use std::process::ExitCode;
+
+use tracing_subscriber::EnvFilter;
+
+/// An error from any layer, with its stable code.
+#[derive(Debug)]
+pub struct CliError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl From<bai_core::Error> for CliError {
+    fn from(e: bai_core::Error) -> Self {
+        CliError {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl CliError {
+    pub fn input(message: impl Into<String>) -> Self {
+        CliError {
+            code: "invalid-input",
+            message: message.into(),
+        }
+    }
+}
+
+pub fn error(e: &CliError) -> ExitCode {
+    eprintln!("error[{}]: {}", e.code, e.message);
+    // 2 for what the user can fix in the command line, 1 for everything else.
+    ExitCode::from(match e.code {
+        "invalid-input" | "invalid-endpoint" => 2,
+        _ => 1,
+    })
+}
+
+pub fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info,bai_core=debug,bai_cli=debug",
+        _ => "debug,bai_core=trace,bai_cli=trace",
+    };
+    let filter = EnvFilter::try_from_env("BAI_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

@@ -1,1 +1,180 @@
-//! Backend.AI-compatible test server.
+//! `bai-testkit`: a Backend.AI-compatible server on 127.0.0.1 for tests and the demo.
+//!
+//! Two listeners: the manager API (HMAC-signed, plus `/__testkit` controls) and the web UI
+//! server (`/server/login`, `/func/*`). See the crate README for the API and defaults.
+
+mod auth;
+pub mod config;
+pub mod control;
+mod events;
+mod gql;
+mod jupyter;
+mod problem;
+mod resources;
+mod server;
+pub mod sessions;
+mod state;
+mod stream;
+mod webserver;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use auth::{LATEST_VERSION, MANAGER_VERSION, VALID_VERSIONS};
+pub use config::{
+    ADMIN_ACCESS_KEY, ADMIN_EMAIL, ADMIN_PASSWORD, ADMIN_SECRET_KEY, Capacity, Config, Folder,
+    Image, JupyterMode, Keypair, Schedule, ServicePort, USER_ACCESS_KEY, USER_EMAIL, USER_PASSWORD,
+    USER_SECRET_KEY, User,
+};
+pub use control::{Control, FaultKind, FaultRule, RecordedRequest, SessionSummary};
+pub use jupyter::{JUPYTER_ENV, find_executable as find_jupyter};
+pub use sessions::Status;
+
+use state::{AppState, Shared};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot listen on 127.0.0.1:{port} ({what}): {source}; pick another port or 0")]
+    Bind {
+        what: &'static str,
+        port: u16,
+        source: std::io::Error,
+    },
+    #[error("JupyterLab did not start: {0}")]
+    Jupyter(String),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// A running testkit. Dropping it stops the listeners and kills JupyterLab.
+#[derive(Debug)]
+pub struct TestKit {
+    state: AppState,
+    manager_addr: SocketAddr,
+    webserver_addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+async fn bind(what: &'static str, port: u16) -> Result<TcpListener> {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+        .await
+        .map_err(|source| Error::Bind { what, port, source })
+}
+
+fn serve(
+    listener: TcpListener,
+    app: axum::Router,
+    mut stop: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = stop.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::error!("listener stopped: {e}");
+        }
+    })
+}
+
+impl TestKit {
+    /// Binds both listeners (port 0 = any free port) and starts serving.
+    pub async fn start(mut config: Config) -> Result<TestKit> {
+        let m = bind("manager", config.manager_port).await?;
+        let w = bind("webserver", config.webserver_port).await?;
+        let manager_addr = m.local_addr().map_err(|source| Error::Bind {
+            what: "manager",
+            port: config.manager_port,
+            source,
+        })?;
+        let webserver_addr = w.local_addr().map_err(|source| Error::Bind {
+            what: "webserver",
+            port: config.webserver_port,
+            source,
+        })?;
+        config.manager_port = manager_addr.port();
+        config.webserver_port = webserver_addr.port();
+        let eager = config.jupyter_eager && config.jupyter == JupyterMode::Auto;
+        let state: AppState = Arc::new(Shared::new(config));
+        if eager {
+            state
+                .jupyter
+                .ensure_started()
+                .await
+                .map_err(Error::Jupyter)?;
+        }
+        let api = server::api_router(state.clone());
+        let manager = server::manager_router(state.clone(), api.clone());
+        let web = webserver::router(webserver::WebState {
+            shared: state.clone(),
+            api,
+        })
+        .layer(axum::middleware::map_response_with_state(
+            state.clone(),
+            server::date_header,
+        ));
+        let (stop, rx) = watch::channel(false);
+        let tasks = vec![serve(m, manager, rx.clone()), serve(w, web, rx)];
+        Ok(TestKit {
+            state,
+            manager_addr,
+            webserver_addr,
+            stop,
+            tasks,
+        })
+    }
+
+    pub fn manager_url(&self) -> String {
+        format!("http://{}", self.manager_addr)
+    }
+    pub fn webserver_url(&self) -> String {
+        format!("http://{}", self.webserver_addr)
+    }
+    pub fn config(&self) -> &Config {
+        &self.state.config
+    }
+    pub fn control(&self) -> Control {
+        Control {
+            state: self.state.clone(),
+        }
+    }
+    /// The jupyter executable Auto mode uses, if any.
+    pub fn jupyter_executable(&self) -> Option<std::path::PathBuf> {
+        self.state.jupyter.executable()
+    }
+
+    /// Stops accepting, gives open streams a moment, then stops JupyterLab.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        for t in self.tasks.drain(..) {
+            // SSE and tunnel connections never finish on their own.
+            let abort = t.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(1), t)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+        self.state.jupyter.stop().await;
+    }
+}
+
+impl Drop for TestKit {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        for t in &self.tasks {
+            t.abort();
+        }
+        self.state.jupyter.kill_now();
+    }
+}

@@ -1,1 +1,94 @@
-fn main() {}
+//! `bai-testkit`: run the Backend.AI-compatible test server until SIGINT/SIGTERM.
+
+use std::time::Duration;
+
+use bai_testkit::{Config, JupyterMode, Schedule, TestKit};
+use clap::{Parser, ValueEnum};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Jupyter {
+    Auto,
+    Off,
+}
+
+/// A Backend.AI-compatible manager + webserver on 127.0.0.1 for tests and demos.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// Manager API port (0 = any free port).
+    #[arg(long, default_value_t = 0)]
+    manager_port: u16,
+    /// Webserver port (0 = any free port).
+    #[arg(long, default_value_t = 0)]
+    webserver_port: u16,
+    /// Start a real JupyterLab behind the jupyter/jupyterlab apps (env BAI_TESTKIT_JUPYTER or PATH).
+    #[arg(long, value_enum, default_value = "auto")]
+    jupyter: Jupyter,
+    /// Milliseconds a session dwells in each status on its way to RUNNING.
+    #[arg(long, default_value_t = 200)]
+    schedule_ms: u64,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let args = Args::parse();
+    let config = Config {
+        manager_port: args.manager_port,
+        webserver_port: args.webserver_port,
+        jupyter: match args.jupyter {
+            Jupyter::Auto => JupyterMode::Auto,
+            Jupyter::Off => JupyterMode::Off,
+        },
+        schedule: Schedule::uniform(Duration::from_millis(args.schedule_ms)),
+        ..Config::default()
+    };
+    let kit = match TestKit::start(config).await {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("bai-testkit: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let admin = &kit.config().users[0];
+    let kp = &admin.keypairs[0];
+    let ready = serde_json::json!({
+        "manager_url": kit.manager_url(),
+        "webserver_url": kit.webserver_url(),
+        "access_key": kp.access_key,
+        "secret_key": kp.secret_key,
+        "email": admin.email,
+        "password": admin.password,
+        "jupyter": kit.jupyter_executable().map(|p| p.display().to_string()),
+    });
+    println!("{ready}");
+    tracing::info!(
+        manager = %kit.manager_url(),
+        webserver = %kit.webserver_url(),
+        "bai-testkit is serving; Ctrl-C to stop"
+    );
+    wait_for_signal().await;
+    tracing::info!("stopping");
+    kit.shutdown().await;
+    std::process::ExitCode::SUCCESS
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

@@ -110,6 +110,19 @@ pub enum Error {
 
     #[error("event stream failed: {detail}")]
     EventStream { detail: String },
+
+    #[error("no profile named {name:?}: see `bai profile list` for the names")]
+    ProfileNotFound { name: String },
+
+    #[error("a profile named {name:?} already exists: choose another name, or edit that profile")]
+    ProfileExists { name: String },
+
+    #[error("cannot {action} {path}: {detail}")]
+    ConfigIo {
+        action: String,
+        path: String,
+        detail: String,
+    },
 }
 
 fn clock_skew_message(skew: Option<i64>) -> String {
@@ -173,6 +186,9 @@ impl Error {
             Error::InvalidResponse { .. } => "invalid-response",
             Error::ResponseTooLarge { .. } => "response-too-large",
             Error::EventStream { .. } => "event-stream",
+            Error::ProfileNotFound { .. } => "profile-not-found",
+            Error::ProfileExists { .. } => "profile-exists",
+            Error::ConfigIo { .. } => "config-io",
         }
     }
 

@@ -9,6 +9,7 @@
 pub mod client;
 pub mod endpoint;
 pub mod error;
+pub mod profile;
 pub mod signing;
 pub mod version;
 

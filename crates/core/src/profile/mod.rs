@@ -1,0 +1,17 @@
+//! Profiles: one per Backend.AI account on an endpoint. Stored without secrets (those live in
+//! the OS keyring, keyed by the profile's stable id) in a versioned TOML file.
+//!
+//! - [`model`]: the profile record and its parts
+//! - [`file`]: the on-disk format, tolerant of one bad entry
+//! - [`store`]: locked, atomic reads and writes of the file
+//! - [`paths`]: where the file lives
+
+pub mod file;
+pub mod model;
+pub mod paths;
+pub mod store;
+
+pub use file::LoadReport;
+pub use model::{LaunchPreset, Profile, ProfileDraft, TlsSettings, normalize_name};
+pub use paths::config_dir;
+pub use store::ProfileStore;

@@ -6,7 +6,7 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{any, get, post};
+use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -191,6 +191,9 @@ async fn func_root() -> Response {
 
 /// `/func/<path>`: strip the prefix, authenticate by login session, run the manager route.
 async fn func(State(ws): State<WebState>, mut req: Request) -> Response {
+    if !req.uri().path().starts_with("/func/") {
+        return Problem::url_not_found().into_response();
+    }
     let Some((_, caller)) = logged_in(&ws.shared, req.headers()) else {
         return Problem::unauthorized().into_response();
     };
@@ -225,6 +228,8 @@ pub fn router(ws: WebState) -> Router {
         .route("/server/logout", post(logout))
         .route("/func", get(func_root))
         .route("/func/", get(func_root))
-        .route("/func/{*rest}", any(func))
+        // A fallback, not a `{*rest}` route: captured path params would clash with the
+        // manager routes' own params in the in-process call.
+        .fallback(func)
         .with_state(ws)
 }

@@ -186,14 +186,23 @@ impl Follower {
         }
     }
 
-    /// The current status. A session that is no longer found has ended.
+    /// The current status. `GET /session/{id}` stops finding sessions once they end; the
+    /// GraphQL record then tells how (ERROR vs TERMINATED, and why). A session found by
+    /// neither has ended.
     async fn poll_once(&self) -> Result<(SessionStatus, Option<String>)> {
         match self.client.session_info(&self.id).await {
             Ok(info) => Ok((info.status, info.status_info.filter(|s| !s.is_empty()))),
-            Err(Error::NotFound { .. }) => Ok((
-                SessionStatus::Terminated,
-                Some("the session no longer exists".into()),
-            )),
+            Err(Error::NotFound { .. }) => {
+                match self.client.session_status_record(&self.id).await {
+                    Ok(rec) if rec.status.is_terminal() => {
+                        Ok((rec.status, rec.status_info.filter(|s| !s.is_empty())))
+                    }
+                    _ => Ok((
+                        SessionStatus::Terminated,
+                        Some("the session no longer exists".into()),
+                    )),
+                }
+            }
             Err(e) => Err(e),
         }
     }

@@ -25,6 +25,21 @@ pub(crate) const USER_QUERY: &str =
 
 pub(crate) const KEYPAIR_QUERY: &str = "query { keypair { access_key is_active is_admin user_id resource_policy rate_limit concurrency_used num_queries last_used } }";
 
+pub(crate) const SESSION_STATUS_QUERY: &str =
+    "query($id: UUID!) { compute_session(id: $id) { id name status status_info } }";
+
+/// A session's status from GraphQL, which (unlike `GET /session/{id}`) still finds
+/// sessions that have ended.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SessionStatusRecord {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    pub status: crate::client::status::SessionStatus,
+    #[serde(default)]
+    pub status_info: Option<String>,
+}
+
 #[derive(Debug, Deserialize)]
 struct GqlResponse {
     #[serde(default)]
@@ -105,6 +120,16 @@ impl Client {
         });
         self.graphql(SESSION_LIST_QUERY, vars, "compute_session_list")
             .await
+    }
+
+    /// One session's status by id, including ended sessions (`compute_session`).
+    pub async fn session_status_record(&self, session_id: &str) -> Result<SessionStatusRecord> {
+        self.graphql(
+            SESSION_STATUS_QUERY,
+            json!({ "id": session_id }),
+            "compute_session",
+        )
+        .await
     }
 
     /// Installed images.

@@ -31,6 +31,7 @@ pub use config::{ClientConfig, Credentials, FollowOptions, TlsOptions};
 pub use detect::{Detected, detect, detect_with};
 pub use events::{SessionEvent, SessionEventKind, SessionEventStream, parse_session_events};
 pub use follow::{SessionUpdate, SessionUpdateStream, UpdateSource};
+pub use graphql::SessionStatusRecord;
 pub use name::validate_session_name;
 pub use problem::{AuthMode, ErrorContext, Problem, map_error_response};
 pub use status::SessionStatus;

@@ -96,7 +96,18 @@ pub(crate) fn map_transport_error(err: &reqwest::Error, url: &Url, timeout: Dura
             host: url.host_str().unwrap_or_default().to_owned(),
         };
     }
-    if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+    // rustls errors do not always survive as a typed source (connectors stringify some), so
+    // their messages are recognised too.
+    const TLS_WORDS: &[&str] = &[
+        "certificate",
+        "tls",
+        "handshake",
+        "corrupt message",
+        "invalidcontenttype",
+        "alert",
+        "peer sent",
+    ];
+    if TLS_WORDS.iter().any(|w| lower.contains(w)) {
         return tls_error(shown_url, last_message(&messages));
     }
     Error::Network {

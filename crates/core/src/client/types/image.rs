@@ -57,19 +57,24 @@ pub struct ServicePortDef {
 }
 
 impl Image {
-    /// `registry/namespace:tag`, the reference `create_session` takes. Older managers put the
-    /// path in `name`, newer ones in `namespace`; either is used, and a path that already
-    /// starts with the registry is not prefixed twice.
+    /// `registry/path:tag`, the reference `create_session` takes. Managers disagree on where
+    /// the path (`stable/python`) lives: 24.09 puts it in `name`; newer builds put it in
+    /// `namespace` with a bare `name`, or split it as `namespace` `stable` + `name` `python`.
+    /// All three give the same reference, and a path already starting with the registry is
+    /// not prefixed twice.
     pub fn reference(&self) -> String {
-        let path = self
-            .namespace
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .or(self.name.as_deref())
-            .unwrap_or_default();
+        let name = self.name.as_deref().unwrap_or_default();
+        let ns = self.namespace.as_deref().unwrap_or_default();
+        let path = if name.contains('/') || ns.is_empty() {
+            name.to_owned()
+        } else if name.is_empty() || ns == name || ns.ends_with(&format!("/{name}")) {
+            ns.to_owned()
+        } else {
+            format!("{ns}/{name}")
+        };
         let mut out = match self.registry.as_deref().filter(|r| !r.is_empty()) {
             Some(r) if !path.starts_with(&format!("{r}/")) => format!("{r}/{path}"),
-            _ => path.to_owned(),
+            _ => path,
         };
         if let Some(tag) = self.tag.as_deref().filter(|t| !t.is_empty()) {
             out.push(':');
@@ -163,6 +168,15 @@ mod tests {
             new.reference(),
             "cr.backend.ai/stable/python:3.9-ubuntu20.04"
         );
+        let split = image(serde_json::json!({
+            "name": "python", "namespace": "stable", "registry": "cr.backend.ai", "tag": "3.9"
+        }));
+        assert_eq!(split.reference(), "cr.backend.ai/stable/python:3.9");
+        let testkit = image(serde_json::json!({
+            "name": "stable/python", "namespace": "stable", "base_image_name": "python",
+            "registry": "cr.backend.ai", "tag": "3.9"
+        }));
+        assert_eq!(testkit.reference(), "cr.backend.ai/stable/python:3.9");
         let full = image(serde_json::json!({
             "name": "cr.backend.ai/stable/python", "registry": "cr.backend.ai", "tag": "3.9"
         }));

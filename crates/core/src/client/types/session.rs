@@ -120,7 +120,8 @@ pub struct CreatedSession {
     #[serde(default)]
     pub session_name: String,
     pub status: SessionStatus,
-    #[serde(default, alias = "service_ports")]
+    /// (A reused session also carries a deprecated `service_ports` copy, ignored here.)
+    #[serde(default)]
     pub service_ports: Vec<AppInfo>,
     /// False when an existing session was reused.
     #[serde(default = "yes")]

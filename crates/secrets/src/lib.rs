@@ -4,11 +4,13 @@
 //! [`Secret`], a type that redacts itself everywhere it could be printed or serialized.
 
 pub mod error;
+pub mod keyring_store;
 pub mod memory;
 pub mod secret;
 pub mod store;
 
 pub use error::Error;
+pub use keyring_store::KeyringStore;
 pub use memory::MemoryStore;
 pub use secret::{REDACTED, Secret};
 pub use store::{SecretKind, SecretRef, SecretStore};

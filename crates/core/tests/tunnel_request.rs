@@ -91,7 +91,6 @@ async fn keypair_tunnel_request_is_accepted_and_relays_bytes() {
 }
 
 #[tokio::test]
-#[ignore = "testkit gap: its webserver /func/stream/.../tcpproxy route answers 500 (axum Path extractor expects 1 argument, gets 2)"]
 async fn webserver_tunnel_request_goes_through_func() {
     let kit = kit().await;
     kit.control().set_app_target("jupyter", echo_server().await);

@@ -117,6 +117,16 @@ pub enum Error {
     #[error("a profile named {name:?} already exists: choose another name, or edit that profile")]
     ProfileExists { name: String },
 
+    #[error("no {what} is stored for profile {profile:?}: {fix}")]
+    SecretMissing {
+        profile: String,
+        what: String,
+        fix: String,
+    },
+
+    #[error(transparent)]
+    Secrets(#[from] bai_secrets::Error),
+
     #[error("cannot {action} {path}: {detail}")]
     ConfigIo {
         action: String,
@@ -186,6 +196,8 @@ impl Error {
             Error::InvalidResponse { .. } => "invalid-response",
             Error::ResponseTooLarge { .. } => "response-too-large",
             Error::EventStream { .. } => "event-stream",
+            Error::SecretMissing { .. } => "secret-missing",
+            Error::Secrets(e) => e.code(),
             Error::ProfileNotFound { .. } => "profile-not-found",
             Error::ProfileExists { .. } => "profile-exists",
             Error::ConfigIo { .. } => "config-io",

@@ -6,6 +6,7 @@
 //! - [`client`]: typed calls over HTTP (keypair and webserver modes)
 //! - [`error`]: the crate's one error enum, with stable codes
 
+pub mod account;
 pub mod client;
 pub mod endpoint;
 pub mod error;

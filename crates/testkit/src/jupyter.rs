@@ -130,6 +130,8 @@ impl Jupyter {
         let child = Command::new(&exe)
             .arg("lab")
             .arg("--no-browser")
+            // CI and containers run as root; Jupyter refuses that without the flag.
+            .arg("--allow-root")
             .arg("--ServerApp.token=")
             .arg("--ServerApp.password=")
             .arg("--ServerApp.disable_check_xsrf=True")

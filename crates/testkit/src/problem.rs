@@ -12,7 +12,8 @@ pub struct Problem {
     pub title: String,
     pub error_code: Option<String>,
     pub msg: Option<String>,
-    pub data: Option<Value>,
+    /// Boxed to keep `Result<_, Problem>` small.
+    pub data: Option<Box<Value>>,
 }
 
 impl Problem {
@@ -35,7 +36,7 @@ impl Problem {
         self
     }
     pub fn data(mut self, data: Value) -> Self {
-        self.data = Some(data);
+        self.data = Some(Box::new(data));
         self
     }
 
@@ -51,7 +52,7 @@ impl Problem {
             b["msg"] = json!(m);
         }
         if let Some(d) = &self.data {
-            b["data"] = d.clone();
+            b["data"] = (**d).clone();
         }
         b
     }

@@ -86,19 +86,20 @@ pub async fn check_presets(
 ) -> ApiResult<Json<Value>> {
     let body = body.map(|Json(b)| b);
     let group = body.as_ref().and_then(|b| b.group.clone());
-    if let Some(g) = &group {
-        if *g != caller.user.project && *g != caller.user.project_id.to_string() {
-            return Err(Problem::invalid_api_params(format!(
-                "Unknown project (group) {g:?}"
-            )));
-        }
+    if let Some(g) = &group
+        && *g != caller.user.project
+        && *g != caller.user.project_id.to_string()
+    {
+        return Err(Problem::invalid_api_params(format!(
+            "Unknown project (group) {g:?}"
+        )));
     }
-    if let Some(sg) = body.as_ref().and_then(|b| b.scaling_group.clone()) {
-        if sg != "default" {
-            return Err(Problem::invalid_api_params(format!(
-                "Unknown resource group {sg:?}"
-            )));
-        }
+    if let Some(sg) = body.as_ref().and_then(|b| b.scaling_group.clone())
+        && sg != "default"
+    {
+        return Err(Problem::invalid_api_params(format!(
+            "Unknown resource group {sg:?}"
+        )));
     }
     let cap = state.config.capacity;
     let (kc, km) = using(&state, Some(&caller.access_key));
@@ -234,14 +235,14 @@ pub async fn authorize(
             )
             .msg("User credential mismatch.")
         })?;
-    if let Some(code) = &user.otp {
-        if b.otp.as_deref() != Some(code.as_str()) {
-            return Err(Problem::new(
-                StatusCode::UNAUTHORIZED,
-                "require-totp-authentication",
-                "Two-factor authentication required.",
-            ));
-        }
+    if let Some(code) = &user.otp
+        && b.otp.as_deref() != Some(code.as_str())
+    {
+        return Err(Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "require-totp-authentication",
+            "Two-factor authentication required.",
+        ));
     }
     let kp = user
         .keypairs

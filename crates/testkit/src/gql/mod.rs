@@ -151,7 +151,7 @@ fn session_list(state: &AppState, caller: &Caller, args: &Map<String, Value>) ->
         .filter(|s| ak.is_none_or(|a| s.access_key == a))
         .filter(|s| group.is_none_or(|g| s.project_id.to_string() == g))
         .collect();
-    matched.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    matched.sort_by_key(|s| std::cmp::Reverse(s.created_at));
     let total = matched.len();
     let items: Vec<Value> = matched
         .into_iter()

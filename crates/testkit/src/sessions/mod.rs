@@ -182,10 +182,10 @@ pub fn find_live<'a>(
 ) -> Option<&'a Session> {
     let owner_ok = |s: &Session| access_key.is_none_or(|ak| s.access_key == ak);
     let live = |s: &&Session| !s.status.is_terminal() && owner_ok(s);
-    if let Ok(id) = uuid::Uuid::parse_str(name_or_id) {
-        if let Some(s) = sessions.iter().filter(live).find(|s| s.id == id) {
-            return Some(s);
-        }
+    if let Ok(id) = uuid::Uuid::parse_str(name_or_id)
+        && let Some(s) = sessions.iter().filter(live).find(|s| s.id == id)
+    {
+        return Some(s);
     }
     sessions.iter().filter(live).find(|s| s.name == name_or_id)
 }

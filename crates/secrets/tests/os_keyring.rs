@@ -6,7 +6,10 @@ use bai_secrets::{KeyringStore, Secret, SecretKind, SecretRef, SecretStore};
 
 fn store(test: &str) -> KeyringStore {
     // A service name per test keeps parallel tests and earlier runs apart.
-    KeyringStore::with_service(format!("ai.backend.launcher.test.{test}.{}", std::process::id()))
+    KeyringStore::with_service(format!(
+        "ai.backend.launcher.test.{test}.{}",
+        std::process::id()
+    ))
 }
 
 #[test]
@@ -19,16 +22,32 @@ fn stores_reads_lists_and_deletes_for_real() {
     let other = SecretRef::new("profile-2", SecretKind::SecretKey);
     assert_eq!(s.get(&key).expect("get"), None);
 
-    s.set(&key, &Secret::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")).expect("set");
+    s.set(
+        &key,
+        &Secret::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+    )
+    .expect("set");
     s.set(&pw, &Secret::new("pässwörd ✓")).expect("set unicode");
     s.set(&other, &Secret::new("second")).expect("set");
     s.set(&key, &Secret::new("replaced")).expect("replace");
 
     // A second store object (as another process would) sees the same entries.
-    let again = KeyringStore::with_service(format!("ai.backend.launcher.test.roundtrip.{}", std::process::id()));
-    assert_eq!(again.get(&key).expect("get").expect("present").expose(), "replaced");
-    assert_eq!(again.get(&pw).expect("get").expect("present").expose(), "pässwörd ✓");
-    assert_eq!(again.list().expect("list"), vec![key.clone(), pw.clone(), other.clone()]);
+    let again = KeyringStore::with_service(format!(
+        "ai.backend.launcher.test.roundtrip.{}",
+        std::process::id()
+    ));
+    assert_eq!(
+        again.get(&key).expect("get").expect("present").expose(),
+        "replaced"
+    );
+    assert_eq!(
+        again.get(&pw).expect("get").expect("present").expose(),
+        "pässwörd ✓"
+    );
+    assert_eq!(
+        again.list().expect("list"),
+        vec![key.clone(), pw.clone(), other.clone()]
+    );
 
     again.delete_profile("profile-1").expect("delete profile");
     assert_eq!(s.get(&key).expect("get"), None);
@@ -45,7 +64,10 @@ fn a_secret_deleted_behind_our_back_is_not_listed() {
     let at = SecretRef::new("p", SecretKind::LoginSession);
     s.set(&at, &Secret::new("session-id")).expect("set");
     // Remove the entry directly, as a keyring manager app would, leaving our index stale.
-    let svc = format!("ai.backend.launcher.test.stale-index.{}", std::process::id());
+    let svc = format!(
+        "ai.backend.launcher.test.stale-index.{}",
+        std::process::id()
+    );
     keyring_delete(&svc, "p/login-session");
     assert!(s.list().expect("list").is_empty());
     s.delete(&at).expect("cleans the index");
@@ -72,7 +94,15 @@ fn without_a_secret_service_the_error_says_what_to_start() {
     let e = s.probe().expect_err("no keyring");
     assert_eq!(e.code(), "keyring-unavailable");
     let msg = e.to_string();
-    assert!(msg.contains("D-Bus") || msg.contains("Secret Service"), "{msg}");
-    let e = s.set(&SecretRef::new("p", SecretKind::Password), &Secret::new("x")).expect_err("no keyring");
+    assert!(
+        msg.contains("D-Bus") || msg.contains("Secret Service"),
+        "{msg}"
+    );
+    let e = s
+        .set(
+            &SecretRef::new("p", SecretKind::Password),
+            &Secret::new("x"),
+        )
+        .expect_err("no keyring");
     assert_eq!(e.code(), "keyring-unavailable");
 }

@@ -1,6 +1,8 @@
 //! The command-line grammar (clap derive). Each subcommand's behaviour lives in `commands/`.
 
-use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(name = "bai", version, about = "Backend.AI notebooks from the command line", long_about = None)]
@@ -12,6 +14,14 @@ pub struct Cli {
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+
+    /// The profile to use (else the default profile; else BACKEND_* variables if set).
+    #[arg(long, global = true, env = "BAI_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Where profiles are kept (default: the OS's per-user config directory).
+    #[arg(long, global = true, env = "BAI_CONFIG_DIR", value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -30,4 +40,170 @@ pub enum Command {
         #[arg(long)]
         insecure: bool,
     },
+    /// Manage profiles: one per Backend.AI account (secrets stay in the OS keyring).
+    #[command(subcommand)]
+    Profile(ProfileCmd),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    /// The manager API, signed with a keypair (access key + secret key).
+    Api,
+    /// The web UI server, with email and password.
+    Webserver,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCmd {
+    /// Add a profile. Secrets are read from stdin (--…-stdin) or prompted for, never taken as
+    /// arguments.
+    Add(AddArgs),
+    /// List the profiles.
+    List,
+    /// Show one profile (secrets masked).
+    Show {
+        /// The profile (default: --profile, else the default profile).
+        name: Option<String>,
+    },
+    /// Change fields of a profile.
+    Edit(EditArgs),
+    /// Rename a profile (its secrets stay with it).
+    Rename { old: String, new: String },
+    /// Remove a profile and its secrets.
+    Remove { name: String },
+    /// Make a profile the default.
+    Default { name: String },
+    /// Connect and show the server, API version, user and role.
+    Test {
+        /// The profile (default: --profile, else BACKEND_* variables, else the default profile).
+        name: Option<String>,
+    },
+    /// Log in to a web UI server profile again (keeps the login session in the keyring).
+    Login {
+        name: Option<String>,
+        /// Read the password from stdin (one line) instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+        /// The one-time code from the authenticator app, when the account uses 2FA.
+        #[arg(long, value_name = "CODE")]
+        otp: Option<String>,
+        /// Keep the password in the keyring for later logins.
+        #[arg(long)]
+        remember_password: bool,
+    },
+    /// Import from BACKEND_* variables, a .env file, or the official client's ~/.backend.ai.
+    Import(ImportArgs),
+    /// Print profiles without any secret (TOML; JSON with --json).
+    Export {
+        /// Only these profiles (default: all).
+        names: Vec<String>,
+    },
+    /// Inspect secrets in the keyring.
+    Secrets {
+        /// List secrets whose profile no longer exists.
+        #[arg(long)]
+        orphans: bool,
+        /// Delete the orphans.
+        #[arg(long, requires = "orphans")]
+        clean: bool,
+    },
+}
+
+/// Fields shared by `add` and `edit`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct FieldArgs {
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+    /// The keypair's access key (manager API profiles).
+    #[arg(long, value_name = "AK")]
+    pub access_key: Option<String>,
+    /// Read the secret key from stdin (one line).
+    #[arg(long)]
+    pub secret_key_stdin: bool,
+    /// The login email (web UI server profiles).
+    #[arg(long, value_name = "EMAIL")]
+    pub email: Option<String>,
+    /// Read the password from stdin (one line).
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Keep the password in the keyring so expired logins renew themselves.
+    #[arg(long)]
+    pub remember_password: bool,
+    #[arg(long)]
+    pub domain: Option<String>,
+    /// Default project (group).
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Default resource group (scaling group).
+    #[arg(long)]
+    pub resource_group: Option<String>,
+    /// Quick-start image.
+    #[arg(long)]
+    pub image: Option<String>,
+    /// Quick-start resource preset name.
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// Quick-start resource, SLOT=AMOUNT (repeatable), e.g. cpu=2 mem=4g.
+    #[arg(long = "resource", value_name = "SLOT=AMOUNT")]
+    pub resources: Vec<String>,
+    /// Quick-start app (default jupyterlab).
+    #[arg(long)]
+    pub app: Option<String>,
+    /// Trust this CA certificate (PEM) for the endpoint.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// Do not verify the server's TLS certificate (unsafe; for test clusters only).
+    #[arg(long)]
+    pub insecure_skip_verify: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    pub name: String,
+    #[command(flatten)]
+    pub fields: FieldArgs,
+    /// Make it the default profile.
+    #[arg(long)]
+    pub default: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    pub name: String,
+    #[command(flatten)]
+    pub fields: FieldArgs,
+    /// Delete the stored password (later logins ask for it).
+    #[arg(long, conflicts_with = "remember_password")]
+    pub forget_password: bool,
+    /// Stop trusting the profile's custom CA certificate.
+    #[arg(long, conflicts_with = "ca_cert")]
+    pub no_ca_cert: bool,
+    /// Verify TLS certificates again.
+    #[arg(long, conflicts_with = "insecure_skip_verify")]
+    pub verify_tls: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// From BACKEND_ENDPOINT, BACKEND_ACCESS_KEY, ... in the environment.
+    #[arg(long)]
+    pub from_env: bool,
+    /// From a .env file of BACKEND_* lines.
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Option<PathBuf>,
+    /// From the official client's directory (default ~/.backend.ai).
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "")]
+    pub official: Option<PathBuf>,
+    /// Name for the imported profile (default: the endpoint's host; named official profiles
+    /// keep their names).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Login email for web UI server (session mode) sources.
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Make the (first) imported profile the default.
+    #[arg(long)]
+    pub default: bool,
 }

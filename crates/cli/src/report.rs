@@ -21,6 +21,24 @@ impl From<bai_core::Error> for CliError {
     }
 }
 
+impl From<bai_secrets::Error> for CliError {
+    fn from(e: bai_secrets::Error) -> Self {
+        CliError {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        CliError {
+            code: "io",
+            message: format!("cannot write the output: {e}"),
+        }
+    }
+}
+
 impl CliError {
     pub fn input(message: impl Into<String>) -> Self {
         CliError {

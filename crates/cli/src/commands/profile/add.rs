@@ -1,0 +1,157 @@
+//! `bai profile add NAME --endpoint URL ...`
+
+use bai_core::EndpointKind;
+use bai_core::account;
+use bai_core::profile::{LaunchPreset, Profile, ProfileDraft, TlsSettings};
+use bai_secrets::{Secret, SecretKind};
+use serde_json::json;
+
+use super::fields::{ca_cert, infer_kind, resources};
+use super::{Context, store_or_undo};
+use crate::cli::AddArgs;
+use crate::report::CliError;
+
+pub async fn run(ctx: &mut Context<'_>, args: AddArgs) -> Result<(), CliError> {
+    let f = args.fields;
+    let kind = infer_kind(&f)?;
+    let endpoint = f.endpoint.clone().ok_or_else(|| {
+        CliError::input("--endpoint URL is required, e.g. --endpoint https://api.example.com")
+    })?;
+    match kind {
+        EndpointKind::Api if f.password_stdin || f.remember_password || f.email.is_some() => {
+            return Err(CliError::input(
+                "--email, --password-stdin and --remember-password are for web UI server profiles; this one signs with a keypair (--access-key)",
+            ));
+        }
+        EndpointKind::Webserver if f.secret_key_stdin || f.access_key.is_some() => {
+            return Err(CliError::input(
+                "--access-key and --secret-key-stdin are for manager API profiles; this one logs in with --email and a password",
+            ));
+        }
+        _ => {}
+    }
+    let draft = ProfileDraft {
+        name: args.name,
+        endpoint,
+        kind: Some(kind),
+        access_key: f.access_key.clone(),
+        email: f.email.clone(),
+        remember_password: f.remember_password,
+        domain: f.domain.clone(),
+        project: f.project.clone(),
+        resource_group: f.resource_group.clone(),
+        quick_start: LaunchPreset {
+            image: f.image.clone(),
+            preset: f.preset.clone(),
+            resources: resources(&f.resources)?,
+            app: f.app.clone(),
+        },
+        tls: TlsSettings {
+            ca_cert: f.ca_cert.as_deref().map(ca_cert).transpose()?,
+            skip_verify: f.insecure_skip_verify,
+        },
+    };
+    // Validate everything before asking for a secret or writing anything.
+    draft.clone().into_profile()?;
+    if ctx.load()?.find(&draft.name).is_some() {
+        return Err(bai_core::Error::ProfileExists {
+            name: draft.name.trim().to_owned(),
+        }
+        .into());
+    }
+
+    let secret_key = match kind {
+        EndpointKind::Api => Some(ctx.read_secret("secret key", f.secret_key_stdin)?.ok_or_else(|| {
+            CliError::input(
+                "no secret key given: write it to stdin with --secret-key-stdin (e.g. `bai profile add ... --secret-key-stdin < key.txt`), or run in a terminal to be asked",
+            )
+        })?),
+        EndpointKind::Webserver => None,
+    };
+    let password = if kind == EndpointKind::Webserver && (f.password_stdin || f.remember_password) {
+        let p = ctx.read_secret("password", f.password_stdin)?;
+        if p.is_none() && f.remember_password {
+            return Err(CliError::input(
+                "--remember-password needs the password: write it to stdin with --password-stdin, or run in a terminal to be asked",
+            ));
+        }
+        p
+    } else {
+        None
+    };
+
+    let profile = ctx.store.add(draft, args.default)?;
+    if let Some(sk) = &secret_key {
+        store_or_undo(ctx, &profile, SecretKind::SecretKey, sk)?;
+    }
+    if profile.remember_password
+        && let Some(pw) = &password
+    {
+        store_or_undo(ctx, &profile, SecretKind::Password, pw)?;
+    }
+    let logged_in = match &password {
+        Some(pw) => first_login(ctx, &profile, pw).await?,
+        None => false,
+    };
+    let is_default = ctx
+        .store
+        .load()?
+        .default_profile()
+        .is_some_and(|d| d.id == profile.id);
+    ctx.warn_insecure(&profile)?;
+    if ctx.json {
+        return ctx.print_json(&json!({
+            "name": profile.name,
+            "id": profile.id,
+            "kind": profile.kind.as_str(),
+            "endpoint": profile.endpoint,
+            "default": is_default,
+            "logged_in": logged_in,
+        }));
+    }
+    writeln!(
+        ctx.out,
+        "Added profile {:?} ({}, {}){}",
+        profile.name,
+        profile.kind,
+        profile.endpoint,
+        if is_default { ", the default" } else { "" }
+    )?;
+    if secret_key.is_some() {
+        writeln!(ctx.out, "  secret key stored in the OS keyring")?;
+    }
+    if profile.remember_password {
+        writeln!(ctx.out, "  password stored in the OS keyring")?;
+    }
+    if logged_in {
+        writeln!(ctx.out, "  logged in")?;
+    }
+    Ok(())
+}
+
+/// Log in right away so the profile works at once. The network being down never fails
+/// `add`; a keyring failure does (the profile could not keep its login anyway).
+async fn first_login(
+    ctx: &mut Context<'_>,
+    profile: &Profile,
+    password: &Secret,
+) -> Result<bool, CliError> {
+    let cfg = account::client_config(profile)?;
+    let email = profile.email.clone().unwrap_or_default();
+    match account::log_in(profile, cfg, ctx.secrets, &email, password, None).await {
+        Ok(_) => Ok(true),
+        Err(e @ bai_core::Error::Secrets(_)) => {
+            let _ = ctx.secrets.delete_profile(&profile.id);
+            let _ = ctx.store.remove(&profile.id);
+            Err(e.into())
+        }
+        Err(e) => {
+            writeln!(
+                ctx.err,
+                "warning: the profile was added but logging in failed: {e}\n  log in later with `bai profile login {:?}`",
+                profile.name
+            )?;
+            Ok(false)
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! `bai profile show NAME`: every field; secrets only as masked hints. A missing keyring
+//! degrades to "unknown" instead of failing.
+
+use bai_core::EndpointKind;
+use bai_core::profile::Profile;
+use bai_secrets::SecretKind;
+use serde_json::{Value, json};
+
+use super::{Context, SecretState};
+use crate::report::CliError;
+
+pub fn run(ctx: &mut Context<'_>, name: Option<String>) -> Result<(), CliError> {
+    let p = ctx.pick(name)?;
+    let is_default = ctx
+        .store
+        .load()?
+        .default_profile()
+        .is_some_and(|d| d.id == p.id);
+    let secrets = secret_lines(ctx, &p);
+    if ctx.json {
+        let mut v = serde_json::to_value(&p)
+            .map_err(|e| CliError::input(format!("cannot encode the profile: {e}")))?;
+        if let Value::Object(m) = &mut v {
+            m.insert("default".into(), json!(is_default));
+            let s: serde_json::Map<String, Value> = secrets
+                .iter()
+                .map(|(k, v)| (k.to_string(), json!(v)))
+                .collect();
+            m.insert("secrets".into(), Value::Object(s));
+        }
+        return ctx.print_json(&v);
+    }
+    let mut rows: Vec<(&str, String)> = vec![
+        ("name", p.name.clone()),
+        ("id", p.id.clone()),
+        ("kind", p.kind.as_str().into()),
+        ("endpoint", p.endpoint.clone()),
+        ("default", if is_default { "yes" } else { "no" }.into()),
+    ];
+    match p.kind {
+        EndpointKind::Api => rows.push(("access key", p.access_key.clone().unwrap_or_default())),
+        EndpointKind::Webserver => {
+            rows.push(("email", p.email.clone().unwrap_or_default()));
+            rows.push((
+                "remember password",
+                if p.remember_password { "yes" } else { "no" }.into(),
+            ));
+        }
+    }
+    for (k, v) in &secrets {
+        rows.push((k, v.clone()));
+    }
+    rows.push(("domain", p.domain.clone()));
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    rows.push(("project", opt(&p.project)));
+    rows.push(("resource group", opt(&p.resource_group)));
+    rows.push(("image", opt(&p.quick_start.image)));
+    rows.push(("preset", opt(&p.quick_start.preset)));
+    if !p.quick_start.resources.is_empty() {
+        let r: Vec<String> = p
+            .quick_start
+            .resources
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        rows.push(("resources", r.join(" ")));
+    }
+    rows.push((
+        "app",
+        p.quick_start
+            .app
+            .clone()
+            .unwrap_or_else(|| "jupyterlab".into()),
+    ));
+    if let Some(ca) = &p.tls.ca_cert {
+        rows.push(("ca cert", ca.display().to_string()));
+    }
+    if p.tls.skip_verify {
+        rows.push(("tls", "NOT VERIFIED (--insecure-skip-verify)".into()));
+    }
+    let w = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    for (k, v) in rows {
+        writeln!(ctx.out, "{:w$}  {v}", format!("{k}:"), w = w + 1)?;
+    }
+    Ok(())
+}
+
+/// One line per secret the profile's kind uses: masked when stored.
+fn secret_lines(ctx: &Context<'_>, p: &Profile) -> Vec<(&'static str, String)> {
+    let kinds: &[(&str, SecretKind)] = match p.kind {
+        EndpointKind::Api => &[("secret key", SecretKind::SecretKey)],
+        EndpointKind::Webserver => &[
+            ("password", SecretKind::Password),
+            ("login session", SecretKind::LoginSession),
+        ],
+    };
+    kinds
+        .iter()
+        .map(|(label, kind)| {
+            let text = match ctx.secret_state(p, *kind) {
+                // A secret key is shown as the official CLI does (head and tail); a password
+                // or session id shows nothing of itself.
+                SecretState::Stored(s) if *kind == SecretKind::SecretKey => s.masked(),
+                SecretState::Stored(_) => "stored".into(),
+                SecretState::Missing => "not stored".into(),
+                SecretState::Unknown => "unknown (keyring unavailable)".into(),
+            };
+            (*label, text)
+        })
+        .collect()
+}

@@ -10,6 +10,7 @@ pub mod account;
 pub mod client;
 pub mod endpoint;
 pub mod error;
+pub mod launch;
 pub mod profile;
 pub mod signing;
 pub mod version;

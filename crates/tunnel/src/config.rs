@@ -1,0 +1,45 @@
+//! How a tunnel listens and relays.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+/// Tunnel settings; `Default` is what the launcher uses.
+#[derive(Debug, Clone)]
+pub struct TunnelConfig {
+    /// Where to listen. Default `127.0.0.1:0` (a free port).
+    pub bind: SocketAddr,
+    /// Allow a non-loopback bind address. Anyone who can reach it and has the auth URL gets
+    /// the notebook, so it stays off unless the user asks.
+    pub allow_non_loopback: bool,
+    /// Where the auth redirect sends the browser.
+    pub start_path: String,
+    /// Largest first-request head accepted (larger: 431).
+    pub max_head_bytes: usize,
+    /// How long a new connection may take to send its first request head.
+    pub head_timeout: Duration,
+    /// WebSocket open limit (the manager may wait for the app's port before upgrading).
+    pub connect_timeout: Duration,
+    /// WebSocket ping interval, so idle connections survive proxies and dead peers show.
+    pub ping_interval: Duration,
+    /// After the local client half-closes, how long without data from the app before the
+    /// WebSocket is closed (the stream protocol has no half-close of its own).
+    pub half_close_grace: Duration,
+    /// Read size per frame sent upstream.
+    pub chunk_bytes: usize,
+}
+
+impl Default for TunnelConfig {
+    fn default() -> Self {
+        TunnelConfig {
+            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            allow_non_loopback: false,
+            start_path: "/".into(),
+            max_head_bytes: 64 * 1024,
+            head_timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(60),
+            ping_interval: Duration::from_secs(30),
+            half_close_grace: Duration::from_secs(5),
+            chunk_bytes: 256 * 1024,
+        }
+    }
+}

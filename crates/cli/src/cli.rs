@@ -42,7 +42,7 @@ pub enum Command {
     },
     /// Manage profiles: one per Backend.AI account (secrets stay in the OS keyring).
     #[command(subcommand)]
-    Profile(ProfileCmd),
+    Profile(Box<ProfileCmd>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -194,7 +194,7 @@ pub struct ImportArgs {
     #[arg(long, value_name = "FILE")]
     pub env_file: Option<PathBuf>,
     /// From the official client's directory (default ~/.backend.ai).
-    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "")]
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "~/.backend.ai")]
     pub official: Option<PathBuf>,
     /// Name for the imported profile (default: the endpoint's host; named official profiles
     /// keep their names).

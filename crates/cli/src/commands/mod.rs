@@ -42,7 +42,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 env: &env,
                 selected: cli.profile,
             };
-            profile::run(&mut ctx, cmd).await
+            profile::run(&mut ctx, *cmd).await
         }
     }
 }

@@ -97,13 +97,12 @@ pub fn run(ctx: &mut Context<'_>, args: EditArgs) -> Result<(), CliError> {
             .delete(&SecretRef::new(&p.id, SecretKind::Password))?;
     }
     // A new endpoint or account makes the old login session meaningless.
-    if p.endpoint != before.endpoint || p.email != before.email || p.kind != before.kind {
-        if let Err(e) = ctx
+    if (p.endpoint != before.endpoint || p.email != before.email || p.kind != before.kind)
+        && let Err(e) = ctx
             .secrets
             .delete(&SecretRef::new(&p.id, SecretKind::LoginSession))
-        {
-            tracing::debug!("could not drop the old login session: {e}");
-        }
+    {
+        tracing::debug!("could not drop the old login session: {e}");
     }
     let p = ctx.store.replace(p)?;
     ctx.warn_insecure(&p)?;

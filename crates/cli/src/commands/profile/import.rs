@@ -66,13 +66,15 @@ pub fn run(ctx: &mut Context<'_>, args: ImportArgs) -> Result<(), CliError> {
         }
     }
     if let Some(dir) = &args.official {
-        let dir = if dir.as_os_str().is_empty() {
-            let home = (ctx.env)("HOME").filter(|h| !h.is_empty()).ok_or_else(|| {
-                CliError::input("HOME is not set: give the directory, --official DIR")
-            })?;
-            PathBuf::from(home).join(".backend.ai")
-        } else {
-            dir.clone()
+        // `~` is expanded here too, since the default does not pass through a shell.
+        let dir = match dir.strip_prefix("~") {
+            Ok(rest) => {
+                let home = (ctx.env)("HOME").filter(|h| !h.is_empty()).ok_or_else(|| {
+                    CliError::input("HOME is not set: give the directory, --official DIR")
+                })?;
+                PathBuf::from(home).join(rest)
+            }
+            Err(_) => dir.clone(),
         };
         found.extend(read_official(&dir, &mut skipped)?);
     }

@@ -1,1 +1,826 @@
-//! In-process tests of every profile command.
+//! In-process tests of every profile command: a real profiles directory, an in-memory secret
+//! store, captured output, and the testkit on loopback for the online commands.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use bai_core::profile::ProfileStore;
+use bai_secrets::{MemoryStore, Secret, SecretKind, SecretRef, SecretStore};
+use clap::Parser;
+
+use super::{Context, run};
+use crate::cli::{Cli, Command};
+use crate::report::CliError;
+
+const AK: &str = "AKIAIOSFODNN7EXAMPLE";
+const SK: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+const EMAIL: &str = "admin@lablup.com";
+const PASSWORD: &str = "wJalrXUt";
+
+struct Harness {
+    dir: tempfile::TempDir,
+    secrets: Box<dyn SecretStore>,
+    env: HashMap<String, String>,
+}
+
+#[derive(Debug)]
+struct Outcome {
+    out: String,
+    err: String,
+    result: Result<(), CliError>,
+}
+
+impl Outcome {
+    fn ok(self) -> Self {
+        if let Err(e) = &self.result {
+            panic!(
+                "command failed: error[{}]: {}\nstdout: {}\nstderr: {}",
+                e.code, e.message, self.out, self.err
+            );
+        }
+        self
+    }
+    fn code(&self) -> &'static str {
+        match &self.result {
+            Ok(()) => panic!("expected a failure; stdout: {}", self.out),
+            Err(e) => e.code,
+        }
+    }
+    fn message(&self) -> String {
+        self.result
+            .as_ref()
+            .err()
+            .map(|e| e.message.clone())
+            .unwrap_or_default()
+    }
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.out).unwrap_or_else(|e| panic!("{e}: {}", self.out))
+    }
+}
+
+impl Harness {
+    fn new() -> Self {
+        Self::with_store(Box::new(MemoryStore::new()))
+    }
+
+    fn with_store(secrets: Box<dyn SecretStore>) -> Self {
+        Harness {
+            dir: tempfile::tempdir().expect("tempdir"),
+            secrets,
+            env: HashMap::new(),
+        }
+    }
+
+    fn store(&self) -> ProfileStore {
+        ProfileStore::new(self.dir.path().join("cfg"))
+    }
+
+    async fn run(&self, args: &[&str], stdin: &str) -> Outcome {
+        run_in(&self.store(), &*self.secrets, &self.env, args, stdin).await
+    }
+
+    fn secret(&self, id: &str, kind: SecretKind) -> Option<String> {
+        self.secrets
+            .get(&SecretRef::new(id, kind))
+            .expect("get")
+            .map(|s| s.expose().to_owned())
+    }
+
+    fn id_of(&self, name: &str) -> String {
+        self.store()
+            .load()
+            .expect("load")
+            .get(name)
+            .expect("profile")
+            .id
+            .clone()
+    }
+}
+
+async fn run_in(
+    store: &ProfileStore,
+    secrets: &dyn SecretStore,
+    env: &HashMap<String, String>,
+    args: &[&str],
+    stdin: &str,
+) -> Outcome {
+    let cli = Cli::try_parse_from(std::iter::once("bai").chain(args.iter().copied()))
+        .unwrap_or_else(|e| panic!("{args:?} does not parse: {e}"));
+    let Command::Profile(cmd) = cli.command else {
+        panic!("not a profile command")
+    };
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let mut input = stdin.as_bytes();
+    let env_fn = |k: &str| env.get(k).cloned();
+    let cmd = *cmd;
+    let mut ctx = Context {
+        store: store.clone(),
+        secrets,
+        json: cli.json,
+        out: &mut out,
+        err: &mut err,
+        stdin: &mut input,
+        is_tty: false,
+        env: &env_fn,
+        selected: cli.profile,
+    };
+    let result = run(&mut ctx, cmd).await;
+    Outcome {
+        out: String::from_utf8_lossy(&out).into_owned(),
+        err: String::from_utf8_lossy(&err).into_owned(),
+        result,
+    }
+}
+
+async fn add_api(h: &Harness, name: &str, endpoint: &str, secret: &str) -> Outcome {
+    h.run(
+        &[
+            "profile",
+            "add",
+            name,
+            "--endpoint",
+            endpoint,
+            "--access-key",
+            AK,
+            "--secret-key-stdin",
+        ],
+        &format!("{secret}\n"),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn add_list_show_mask_the_secret() {
+    let h = Harness::new();
+    let out = add_api(&h, "work", "https://API.example.com/", SK)
+        .await
+        .ok();
+    assert!(out.out.contains("Added profile \"work\""), "{}", out.out);
+    let id = h.id_of("work");
+    assert_eq!(h.secret(&id, SecretKind::SecretKey).as_deref(), Some(SK));
+
+    let list = h.run(&["profile", "list"], "").await.ok();
+    assert!(list.out.contains("* work"), "{}", list.out);
+    assert!(list.out.contains("https://api.example.com"), "{}", list.out);
+    let rows = h.run(&["--json", "profile", "list"], "").await.ok().json();
+    assert_eq!(rows[0]["name"], "work");
+    assert_eq!(rows[0]["kind"], "api");
+    assert_eq!(rows[0]["access_key"], AK);
+    assert_eq!(rows[0]["default"], true);
+
+    let show = h.run(&["profile", "show", "work"], "").await.ok();
+    assert!(show.out.contains("wJ****EY"), "{}", show.out);
+    assert!(!show.out.contains(SK), "{}", show.out);
+    let show = h.run(&["--json", "profile", "show"], "").await.ok();
+    assert_eq!(show.json()["secrets"]["secret key"], "wJ****EY");
+    assert!(!show.out.contains(SK));
+}
+
+#[tokio::test]
+async fn add_refuses_bad_input_with_clear_errors() {
+    let h = Harness::new();
+    let neither = h
+        .run(&["profile", "add", "x", "--endpoint", "http://h:1"], "")
+        .await;
+    assert_eq!(neither.code(), "invalid-input");
+    assert!(
+        neither.message().contains("--access-key"),
+        "{}",
+        neither.message()
+    );
+    let both = h
+        .run(
+            &[
+                "profile",
+                "add",
+                "x",
+                "--endpoint",
+                "http://h:1",
+                "--access-key",
+                AK,
+                "--email",
+                EMAIL,
+            ],
+            "",
+        )
+        .await;
+    assert_eq!(both.code(), "invalid-input");
+    assert!(both.message().contains("both"), "{}", both.message());
+    assert_eq!(
+        add_api(&h, "x", "ftp://nope", SK).await.code(),
+        "invalid-endpoint"
+    );
+    let no_secret = h
+        .run(
+            &[
+                "profile",
+                "add",
+                "x",
+                "--endpoint",
+                "http://h:1",
+                "--access-key",
+                AK,
+            ],
+            "",
+        )
+        .await;
+    assert_eq!(no_secret.code(), "invalid-input");
+    assert!(no_secret.message().contains("--secret-key-stdin"));
+    let empty = add_api(&h, "x", "http://h:1", "").await;
+    assert_eq!(empty.code(), "invalid-input");
+    assert!(
+        h.store().load().expect("load").list().is_empty(),
+        "nothing was added"
+    );
+
+    add_api(&h, "x", "http://h:1", SK).await.ok();
+    let dup = add_api(&h, " x ", "http://h:1", "other-secret").await;
+    assert_eq!(dup.code(), "profile-exists");
+    assert_eq!(
+        h.secret(&h.id_of("x"), SecretKind::SecretKey).as_deref(),
+        Some(SK),
+        "the duplicate did not overwrite the first profile's secret"
+    );
+    for cmd in [
+        vec!["profile", "show", "nope"],
+        vec!["profile", "remove", "nope"],
+        vec!["profile", "rename", "nope", "y"],
+        vec!["profile", "default", "nope"],
+        vec!["profile", "edit", "nope", "--project", "p"],
+        vec!["profile", "test", "nope"],
+    ] {
+        assert_eq!(h.run(&cmd, "").await.code(), "profile-not-found", "{cmd:?}");
+    }
+}
+
+#[tokio::test]
+async fn rename_keeps_secrets_remove_deletes_them() {
+    let h = Harness::new();
+    add_api(&h, "a", "http://h:1", SK).await.ok();
+    add_api(&h, "b", "http://h:2", "another-secret-key-value")
+        .await
+        .ok();
+    let id = h.id_of("a");
+    h.run(&["profile", "rename", "a", "alpha"], "").await.ok();
+    assert_eq!(h.id_of("alpha"), id);
+    assert_eq!(h.secret(&id, SecretKind::SecretKey).as_deref(), Some(SK));
+    let show = h.run(&["profile", "show", "alpha"], "").await.ok();
+    assert!(show.out.contains("wJ****EY"), "{}", show.out);
+
+    h.run(&["profile", "default", "b"], "").await.ok();
+    let rows = h.run(&["--json", "profile", "list"], "").await.ok().json();
+    assert_eq!(rows[1]["default"], true);
+    assert_eq!(rows[0]["default"], false);
+
+    h.run(&["profile", "remove", "alpha"], "").await.ok();
+    assert_eq!(h.secret(&id, SecretKind::SecretKey), None);
+    let left = h.secrets.list().expect("list");
+    assert_eq!(left.len(), 1, "only b's secret is left: {left:?}");
+    assert_eq!(left[0].profile_id, h.id_of("b"));
+}
+
+#[tokio::test]
+async fn edit_changes_fields_and_replaces_secrets() {
+    let h = Harness::new();
+    add_api(&h, "a", "http://h:1", SK).await.ok();
+    let id = h.id_of("a");
+    h.run(
+        &[
+            "profile",
+            "edit",
+            "a",
+            "--project",
+            "research",
+            "--resource-group",
+            "gpu",
+            "--image",
+            "python",
+            "--resource",
+            "cpu=2",
+            "--resource",
+            "mem=4g",
+            "--secret-key-stdin",
+        ],
+        "new-secret-key-0123456789\n",
+    )
+    .await
+    .ok();
+    let p = h.store().load().expect("load").get("a").expect("a").clone();
+    assert_eq!(p.id, id);
+    assert_eq!(p.project.as_deref(), Some("research"));
+    assert_eq!(p.resource_group.as_deref(), Some("gpu"));
+    assert_eq!(p.quick_start.image.as_deref(), Some("python"));
+    assert_eq!(
+        p.quick_start.resources.get("mem").map(String::as_str),
+        Some("4g")
+    );
+    assert_eq!(
+        h.secret(&id, SecretKind::SecretKey).as_deref(),
+        Some("new-secret-key-0123456789")
+    );
+    let bad = h
+        .run(&["profile", "edit", "a", "--resource", "cpu"], "")
+        .await;
+    assert_eq!(bad.code(), "invalid-input");
+    let warn = h
+        .run(&["profile", "edit", "a", "--insecure-skip-verify"], "")
+        .await
+        .ok();
+    assert!(warn.err.contains("does not verify TLS"), "{}", warn.err);
+    assert!(
+        h.store()
+            .load()
+            .expect("load")
+            .get("a")
+            .expect("a")
+            .tls
+            .skip_verify
+    );
+}
+
+#[tokio::test]
+async fn export_has_no_secrets() {
+    let h = Harness::new();
+    add_api(&h, "a", "http://h:1", SK).await.ok();
+    h.secrets
+        .set(
+            &SecretRef::new(h.id_of("a"), SecretKind::Password),
+            &Secret::new(PASSWORD),
+        )
+        .expect("set");
+    for args in [
+        &["profile", "export"][..],
+        &["--json", "profile", "export", "a"][..],
+    ] {
+        let out = h.run(args, "").await.ok();
+        assert!(out.out.contains("http://h:1"), "{}", out.out);
+        assert!(out.out.contains(AK), "{}", out.out);
+        for secret in [SK, PASSWORD, "wJ****EY", &h.id_of("a")] {
+            assert!(!out.out.contains(secret), "{secret} in {}", out.out);
+        }
+    }
+}
+
+#[tokio::test]
+async fn orphans_are_listed_and_cleaned() {
+    let h = Harness::new();
+    add_api(&h, "a", "http://h:1", SK).await.ok();
+    let orphan = SecretRef::new("00000000-dead-beef-0000-000000000000", SecretKind::Password);
+    h.secrets
+        .set(&orphan, &Secret::new("left behind"))
+        .expect("set");
+    let listed = h.run(&["profile", "secrets", "--orphans"], "").await.ok();
+    assert!(listed.out.contains("00000000-dead-beef"), "{}", listed.out);
+    assert!(listed.out.contains("1 orphaned"), "{}", listed.out);
+    assert!(!listed.out.contains(&h.id_of("a")));
+    h.run(&["profile", "secrets", "--orphans", "--clean"], "")
+        .await
+        .ok();
+    assert_eq!(h.secrets.get(&orphan).expect("get"), None);
+    assert!(
+        h.secret(&h.id_of("a"), SecretKind::SecretKey).is_some(),
+        "live secrets stay"
+    );
+    let json = h
+        .run(&["--json", "profile", "secrets", "--orphans"], "")
+        .await
+        .ok()
+        .json();
+    assert_eq!(json["orphans"].as_array().map(Vec::len), Some(0));
+}
+
+#[tokio::test]
+async fn a_corrupt_entry_is_set_aside_and_reported() {
+    let h = Harness::new();
+    add_api(&h, "good", "http://h:1", SK).await.ok();
+    add_api(&h, "bad", "http://h:2", SK).await.ok();
+    let path = h.store().path();
+    let text = std::fs::read_to_string(&path).expect("read");
+    let at = text.find("name = \"bad\"").expect("bad entry");
+    let broken = format!(
+        "{}{}",
+        &text[..at],
+        text[at..].replacen("kind = \"api\"", "kind = \"x\"", 1)
+    );
+    std::fs::write(&path, &broken).expect("write");
+    let list = h.run(&["profile", "list"], "").await.ok();
+    assert!(list.out.contains("good"), "{}", list.out);
+    assert!(!list.out.contains("bad"), "{}", list.out);
+    assert!(list.err.contains("\"bad\" was set aside"), "{}", list.err);
+    assert!(list.err.contains("profiles.toml.corrupt-"), "{}", list.err);
+    let aside: Vec<_> = std::fs::read_dir(h.store().dir())
+        .expect("dir")
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("profiles.toml.corrupt-")
+        })
+        .collect();
+    assert_eq!(aside.len(), 1);
+    assert_eq!(
+        std::fs::read_to_string(aside[0].path()).expect("aside"),
+        broken
+    );
+}
+
+#[test]
+fn concurrent_adds_lose_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProfileStore::new(dir.path().join("cfg"));
+    let secrets = std::sync::Arc::new(MemoryStore::new());
+    let threads: Vec<_> = (0..2)
+        .map(|t| {
+            let store = store.clone();
+            let secrets = secrets.clone();
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .build()
+                    .expect("runtime");
+                let env = HashMap::new();
+                for i in 0..15 {
+                    let name = format!("p{t}-{i}");
+                    let args = [
+                        "profile",
+                        "add",
+                        &name,
+                        "--endpoint",
+                        "http://h:1",
+                        "--access-key",
+                        AK,
+                        "--secret-key-stdin",
+                    ];
+                    rt.block_on(run_in(&store, &*secrets, &env, &args, "secret-value-xyz\n"))
+                        .ok();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("thread");
+    }
+    let loaded = store.load().expect("load");
+    assert_eq!(loaded.list().len(), 30);
+    assert_eq!(secrets.list().expect("list").len(), 30);
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+#[tokio::test]
+async fn imports_the_official_tree_a_dotenv_and_the_environment() {
+    let mut h = Harness::new();
+    let home = h.dir.path().join("home");
+    let official = home.join(".backend.ai");
+    write(
+        &official.join("config.toml"),
+        "endpoint = \"https://api.example.com\"\nendpoint_type = \"api\"\ndomain = \"lab\"\ngroup = \"research\"\n",
+    );
+    write(
+        &official.join("credentials.toml"),
+        &format!("access_key = \"{AK}\"\nsecret_key = \"{SK}\"\n"),
+    );
+    write(
+        &official.join("profiles/staging/config.toml"),
+        "endpoint = \"https://staging.example.com:8443\"\n",
+    );
+    write(
+        &official.join("profiles/staging/credentials.toml"),
+        "access_key = \"AKSTAGING\"\nsecret_key = \"staging-secret-key-123\"\n",
+    );
+    h.env.insert("HOME".into(), home.display().to_string());
+    let out = h.run(&["profile", "import", "--official"], "").await.ok();
+    assert!(
+        out.out.contains("Imported \"api.example.com\""),
+        "{}",
+        out.out
+    );
+    assert!(out.out.contains("Imported \"staging\""), "{}", out.out);
+    assert!(
+        out.out
+            .contains("credentials.toml still holds it in plain text"),
+        "{}",
+        out.out
+    );
+    assert!(!out.out.contains(SK));
+    let loaded = h.store().load().expect("load");
+    let main = loaded.get("api.example.com").expect("main");
+    assert_eq!(main.domain, "lab");
+    assert_eq!(main.project.as_deref(), Some("research"));
+    assert_eq!(
+        h.secret(&main.id, SecretKind::SecretKey).as_deref(),
+        Some(SK)
+    );
+    let staging = loaded.get("staging").expect("staging");
+    assert_eq!(staging.endpoint, "https://staging.example.com:8443");
+    assert_eq!(
+        h.secret(&staging.id, SecretKind::SecretKey).as_deref(),
+        Some("staging-secret-key-123")
+    );
+
+    // The same tree again: every name exists, nothing is imported.
+    let again = h.run(&["profile", "import", "--official"], "").await;
+    assert_eq!(again.code(), "invalid-input");
+    assert!(again.err.contains("already exists"), "{}", again.err);
+
+    let env_file = h.dir.path().join("cluster.env");
+    write(
+        &env_file,
+        "# my cluster\nexport BACKEND_ENDPOINT=\"http://10.0.0.5:8081\"\nBACKEND_ACCESS_KEY=AKENVFILE\nBACKEND_SECRET_KEY='env-file-secret-9876'\n",
+    );
+    let file = env_file.display().to_string();
+    let out = h
+        .run(
+            &[
+                "profile",
+                "import",
+                "--env-file",
+                &file,
+                "--name",
+                "from-file",
+            ],
+            "",
+        )
+        .await
+        .ok();
+    assert!(
+        out.out.contains("still holds it in plain text"),
+        "{}",
+        out.out
+    );
+    let p = h
+        .store()
+        .load()
+        .expect("load")
+        .get("from-file")
+        .expect("imported")
+        .clone();
+    assert_eq!(p.access_key.as_deref(), Some("AKENVFILE"));
+    assert_eq!(
+        h.secret(&p.id, SecretKind::SecretKey).as_deref(),
+        Some("env-file-secret-9876")
+    );
+
+    h.env
+        .insert("BACKEND_ENDPOINT".into(), "http://127.0.0.1:8090".into());
+    h.env
+        .insert("BACKEND_ENDPOINT_TYPE".into(), "session".into());
+    let no_email = h.run(&["profile", "import", "--from-env"], "").await;
+    assert_eq!(no_email.code(), "invalid-input");
+    assert!(no_email.err.contains("--email"), "{}", no_email.err);
+    let web = h
+        .run(
+            &[
+                "--json",
+                "profile",
+                "import",
+                "--from-env",
+                "--email",
+                EMAIL,
+                "--default",
+            ],
+            "",
+        )
+        .await
+        .ok()
+        .json();
+    assert_eq!(web["imported"][0]["kind"], "webserver");
+    assert_eq!(web["imported"][0]["name"], "127.0.0.1");
+    let loaded = h.store().load().expect("load");
+    assert_eq!(
+        loaded.default_profile().map(|p| p.name.as_str()),
+        Some("127.0.0.1")
+    );
+    assert_eq!(loaded.list().len(), 4);
+}
+
+/// A store whose every call fails as a missing keyring does.
+#[derive(Debug)]
+struct NoKeyring;
+
+impl SecretStore for NoKeyring {
+    fn set(&self, _: &SecretRef, _: &Secret) -> Result<(), bai_secrets::Error> {
+        Err(unavailable())
+    }
+    fn get(&self, _: &SecretRef) -> Result<Option<Secret>, bai_secrets::Error> {
+        Err(unavailable())
+    }
+    fn delete(&self, _: &SecretRef) -> Result<(), bai_secrets::Error> {
+        Err(unavailable())
+    }
+    fn list(&self) -> Result<Vec<SecretRef>, bai_secrets::Error> {
+        Err(unavailable())
+    }
+}
+
+fn unavailable() -> bai_secrets::Error {
+    bai_secrets::Error::KeyringUnavailable {
+        hint: "no D-Bus session bus is reachable".into(),
+    }
+}
+
+#[tokio::test]
+async fn without_a_keyring_offline_commands_still_work() {
+    let h = Harness::with_store(Box::new(NoKeyring));
+    let add = add_api(&h, "a", "http://h:1", SK).await;
+    assert_eq!(add.code(), "keyring-unavailable");
+    assert!(add.message().contains("D-Bus"), "{}", add.message());
+    assert!(
+        h.store().load().expect("load").list().is_empty(),
+        "a failed add leaves no profile behind"
+    );
+    h.run(
+        &[
+            "profile",
+            "add",
+            "web",
+            "--endpoint",
+            "http://h:1",
+            "--email",
+            EMAIL,
+        ],
+        "",
+    )
+    .await
+    .ok();
+    h.run(&["profile", "list"], "").await.ok();
+    let show = h.run(&["profile", "show", "web"], "").await.ok();
+    assert!(
+        show.out.contains("unknown (keyring unavailable)"),
+        "{}",
+        show.out
+    );
+    h.run(&["profile", "export"], "").await.ok();
+    h.run(&["profile", "rename", "web", "web2"], "").await.ok();
+    let rm = h.run(&["profile", "remove", "web2"], "").await;
+    assert_eq!(rm.code(), "keyring-unavailable");
+    assert!(
+        h.store().load().expect("load").find("web2").is_some(),
+        "the profile stays when its secrets cannot be removed"
+    );
+}
+
+mod online {
+    use super::*;
+    use bai_testkit::{Config, TestKit};
+
+    async fn kit() -> TestKit {
+        TestKit::start(Config::default()).await.expect("testkit")
+    }
+
+    #[tokio::test]
+    async fn test_reports_server_version_email_and_role() {
+        let kit = kit().await;
+        let h = Harness::new();
+        add_api(&h, "kit", &kit.manager_url(), SK).await.ok();
+        let out = h.run(&["profile", "test", "kit"], "").await.ok();
+        assert!(out.out.contains("v9.20250722"), "{}", out.out);
+        assert!(out.out.contains("26.9.6"), "{}", out.out);
+        assert!(out.out.contains(EMAIL), "{}", out.out);
+        assert!(out.out.contains("superadmin"), "{}", out.out);
+        let json = h.run(&["--json", "profile", "test"], "").await.ok().json();
+        assert_eq!(json["email"], EMAIL);
+        assert_eq!(json["api_version"], "v9.20250722");
+        assert_eq!(json["manager_version"], "26.9.6");
+    }
+
+    #[tokio::test]
+    async fn test_names_a_wrong_secret_and_clock_skew() {
+        let kit = kit().await;
+        let h = Harness::new();
+        add_api(&h, "wrong", &kit.manager_url(), "not-the-right-secret-key")
+            .await
+            .ok();
+        let wrong = h.run(&["profile", "test", "wrong"], "").await;
+        assert_eq!(wrong.code(), "auth-failed");
+        assert!(
+            wrong.message().contains("secret key"),
+            "{}",
+            wrong.message()
+        );
+
+        add_api(&h, "right", &kit.manager_url(), SK).await.ok();
+        for (offset, dir) in [(20 * 60, "behind"), (-20 * 60, "ahead of")] {
+            kit.control().set_clock_offset(offset);
+            let skew = h.run(&["profile", "test", "right"], "").await;
+            assert_eq!(skew.code(), "clock-skew");
+            assert!(skew.message().contains(dir), "{}", skew.message());
+            assert!(skew.message().contains("minutes"), "{}", skew.message());
+        }
+        kit.control().set_clock_offset(0);
+        h.run(&["profile", "test", "right"], "").await.ok();
+    }
+
+    #[tokio::test]
+    async fn environment_mode_uses_backend_variables() {
+        let kit = kit().await;
+        let mut h = Harness::new();
+        h.env.insert("BACKEND_ENDPOINT".into(), kit.manager_url());
+        h.env.insert("BACKEND_ACCESS_KEY".into(), AK.into());
+        h.env.insert("BACKEND_SECRET_KEY".into(), SK.into());
+        let out = h.run(&["profile", "test"], "").await.ok();
+        assert!(out.out.contains("environment (BACKEND_*)"), "{}", out.out);
+        assert!(out.out.contains(EMAIL), "{}", out.out);
+        assert!(h.secrets.list().expect("list").is_empty(), "nothing stored");
+        // --profile wins over the environment.
+        let named = h
+            .run(&["--profile", "missing", "profile", "test"], "")
+            .await;
+        assert_eq!(named.code(), "profile-not-found");
+    }
+
+    #[tokio::test]
+    async fn webserver_add_login_and_remembered_password() {
+        let kit = kit().await;
+        let h = Harness::new();
+        let url = kit.webserver_url();
+        let add = h
+            .run(
+                &[
+                    "profile",
+                    "add",
+                    "web",
+                    "--endpoint",
+                    &url,
+                    "--email",
+                    EMAIL,
+                    "--password-stdin",
+                    "--remember-password",
+                ],
+                &format!("{PASSWORD}\n"),
+            )
+            .await
+            .ok();
+        assert!(add.out.contains("logged in"), "{}", add.out);
+        let id = h.id_of("web");
+        assert_eq!(
+            h.secret(&id, SecretKind::Password).as_deref(),
+            Some(PASSWORD)
+        );
+        assert!(h.secret(&id, SecretKind::LoginSession).is_some());
+        let out = h.run(&["profile", "test", "web"], "").await.ok();
+        assert!(out.out.contains(EMAIL), "{}", out.out);
+        let show = h.run(&["profile", "show", "web"], "").await.ok();
+        assert!(!show.out.contains(PASSWORD), "{}", show.out);
+        assert!(show.out.contains("password:"), "{}", show.out);
+
+        // Without a remembered password an expired session means "log in again".
+        h.run(&["profile", "edit", "web", "--forget-password"], "")
+            .await
+            .ok();
+        h.secrets
+            .set(
+                &SecretRef::new(&id, SecretKind::LoginSession),
+                &Secret::new("bogus-session"),
+            )
+            .expect("set");
+        let expired = h.run(&["profile", "test", "web"], "").await;
+        assert_eq!(expired.code(), "login-required");
+        let wrong = h
+            .run(&["profile", "login", "web", "--password-stdin"], "nope\n")
+            .await;
+        assert_eq!(wrong.code(), "auth-failed");
+        h.run(
+            &["profile", "login", "web", "--password-stdin"],
+            &format!("{PASSWORD}\n"),
+        )
+        .await
+        .ok();
+        assert_eq!(h.secret(&id, SecretKind::Password), None, "not remembered");
+        h.run(&["profile", "test", "web"], "").await.ok();
+
+        let api = h.run(&["profile", "login", "web-none"], "").await;
+        assert_eq!(api.code(), "profile-not-found");
+    }
+
+    #[tokio::test]
+    async fn add_never_fails_because_the_network_is_down() {
+        let h = Harness::new();
+        let out = h
+            .run(
+                &[
+                    "profile",
+                    "add",
+                    "down",
+                    "--endpoint",
+                    "http://127.0.0.1:9",
+                    "--email",
+                    EMAIL,
+                    "--password-stdin",
+                    "--remember-password",
+                ],
+                "pw-123\n",
+            )
+            .await
+            .ok();
+        assert!(out.err.contains("logging in failed"), "{}", out.err);
+        assert!(out.err.contains("bai profile login"), "{}", out.err);
+        assert_eq!(
+            h.secret(&h.id_of("down"), SecretKind::Password).as_deref(),
+            Some("pw-123")
+        );
+    }
+}

@@ -1,0 +1,215 @@
+//! Relaying: faults of the app side, concurrency, half-close and resource cleanup.
+
+mod common;
+
+use std::time::Duration;
+
+use bai_tunnel::{Tunnel, TunnelConfig, TunnelHandle};
+use common::http::{Conn, app_server, authorize};
+use common::*;
+
+struct Setup {
+    kit: bai_testkit::TestKit,
+    tunnel: TunnelHandle,
+    cookie: String,
+}
+
+async fn setup(config: TunnelConfig) -> Setup {
+    let kit = kit().await;
+    kit.control().set_app_target("jupyter", app_server().await);
+    let client = client(&kit);
+    let id = running_session(&client).await;
+    let tunnel = Tunnel::start(client, &id, "jupyter", config)
+        .await
+        .expect("tunnel");
+    let cookie = authorize(tunnel.auth_url().expose()).await;
+    Setup {
+        kit,
+        tunnel,
+        cookie,
+    }
+}
+
+impl Setup {
+    async fn conn(&self) -> Conn {
+        Conn::open(self.tunnel.local_addr(), Some(&self.cookie))
+            .await
+            .expect("connect")
+    }
+}
+
+#[tokio::test]
+async fn bytes_flow_both_ways_on_kept_alive_connections_and_are_counted() {
+    let s = setup(TunnelConfig::default()).await;
+    let mut c = s.conn().await;
+    for _ in 0..5 {
+        let r = c.get("/small", false).await.expect("answer");
+        assert_eq!((r.status, r.text().as_str()), (200, "ok"));
+    }
+    let r = c.get("/blob/3000000", false).await.expect("blob");
+    assert_eq!(r.body.len(), 3_000_000);
+    assert!(r.body.iter().all(|b| *b == b'x'));
+    let st = s.tunnel.stats();
+    assert_eq!(st.connections_open, 1);
+    assert!(st.bytes_down > 3_000_000, "{st:?}");
+    assert!(st.bytes_up > 6 * 20, "{st:?}");
+    assert_eq!(st.errors, 0);
+}
+
+#[tokio::test]
+async fn a_1013_close_before_any_byte_answers_503_that_reloads_and_the_next_connection_works() {
+    let s = setup(TunnelConfig::default()).await;
+    s.kit.control().tcpproxy_reject_first(1);
+    let r = s.conn().await.get("/small", false).await.expect("answer");
+    assert_eq!(r.status, 503, "{}", r.text());
+    assert!(r.text().contains("starting"), "{}", r.text());
+    assert!(r.text().contains("http-equiv=\"refresh\""), "{}", r.text());
+    assert_eq!(r.header("retry-after"), Some("2"));
+    assert_eq!(s.tunnel.stats().errors, 1);
+    let r = s.conn().await.get("/small", false).await.expect("answer");
+    assert_eq!((r.status, r.text().as_str()), (200, "ok"));
+}
+
+#[tokio::test]
+async fn a_websocket_dropped_mid_download_fails_that_connection_and_the_next_one_works() {
+    let s = setup(TunnelConfig::default()).await;
+    s.kit.control().tcpproxy_drop_after_bytes(Some(1_000_000));
+    let mut c = s.conn().await;
+    let r = tokio::time::timeout(Duration::from_secs(20), c.get("/blob/8000000", true))
+        .await
+        .expect("the failure shows promptly, no hang");
+    assert!(r.is_err(), "a cut download must not look complete: {r:?}");
+    s.kit.control().tcpproxy_drop_after_bytes(None);
+    let r = s
+        .conn()
+        .await
+        .get("/blob/2000000", false)
+        .await
+        .expect("next");
+    assert_eq!(r.body.len(), 2_000_000);
+    assert!(s.tunnel.stats().errors >= 1);
+}
+
+#[tokio::test]
+async fn a_hundred_concurrent_connections_all_complete() {
+    let s = setup(TunnelConfig::default()).await;
+    let mut tasks = Vec::new();
+    for i in 0..100 {
+        let addr = s.tunnel.local_addr();
+        let cookie = s.cookie.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut c = Conn::open(addr, Some(&cookie)).await.expect("connect");
+            let path = if i % 10 == 0 {
+                "/blob/500000"
+            } else {
+                "/small"
+            };
+            let a = c.get(path, false).await.expect("first");
+            let b = c.get("/small", false).await.expect("second");
+            (a.status, a.body.len(), b.status)
+        }));
+    }
+    for (i, t) in tasks.into_iter().enumerate() {
+        let (a, len, b) = t.await.expect("task");
+        assert_eq!((a, b), (200, 200), "connection {i}");
+        assert_eq!(len, if i % 10 == 0 { 500_000 } else { 2 });
+    }
+    let st = s.tunnel.stats();
+    assert!(st.connections_total >= 101, "{st:?}");
+    assert_eq!(st.errors, 0, "{st:?}");
+}
+
+#[tokio::test]
+async fn file_descriptors_return_to_the_baseline_after_connections_close() {
+    let s = setup(TunnelConfig {
+        half_close_grace: Duration::from_millis(300),
+        ..TunnelConfig::default()
+    })
+    .await;
+    // Warm up (version negotiation, pools), then measure.
+    s.conn().await.get("/small", false).await.expect("warm-up");
+    wait_open(&s.tunnel, 0).await;
+    let baseline = open_fds();
+    let mut conns = Vec::new();
+    for _ in 0..40 {
+        let mut c = s.conn().await;
+        assert_eq!(c.get("/small", false).await.expect("answer").status, 200);
+        conns.push(c);
+    }
+    assert!(open_fds() >= baseline + 40, "connections hold descriptors");
+    drop(conns);
+    wait_open(&s.tunnel, 0).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while open_fds() > baseline && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        open_fds() <= baseline,
+        "{} open descriptors, baseline {baseline}",
+        open_fds()
+    );
+}
+
+async fn wait_open(t: &TunnelHandle, n: u64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while t.stats().connections_open != n {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "connections still open: {:?}",
+            t.stats()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_half_closed_client_still_gets_its_answer() {
+    let s = setup(TunnelConfig::default()).await;
+    let mut sock = tokio::net::TcpStream::connect(s.tunnel.local_addr())
+        .await
+        .expect("connect");
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let req = format!(
+        "GET /blob/300000 HTTP/1.1\r\nHost: {}\r\nCookie: {}\r\nConnection: close\r\n\r\n",
+        s.tunnel.local_addr(),
+        s.cookie
+    );
+    sock.write_all(req.as_bytes()).await.expect("send");
+    sock.shutdown().await.expect("half-close");
+    let mut all = Vec::new();
+    tokio::time::timeout(Duration::from_secs(20), sock.read_to_end(&mut all))
+        .await
+        .expect("ends")
+        .expect("read");
+    let text = String::from_utf8_lossy(&all);
+    assert!(
+        text.starts_with("HTTP/1.1 200"),
+        "{}",
+        &text[..text.len().min(200)]
+    );
+    let body = &all[all
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("head end")
+        + 4..];
+    assert_eq!(body.len(), 300_000);
+}
+
+#[tokio::test]
+async fn close_stops_the_listener_and_open_connections() {
+    let s = setup(TunnelConfig::default()).await;
+    let mut c = s.conn().await;
+    assert_eq!(c.get("/small", false).await.expect("answer").status, 200);
+    s.tunnel.close();
+    let r = tokio::time::timeout(Duration::from_secs(5), c.get("/small", false))
+        .await
+        .expect("no hang");
+    assert!(r.is_err(), "the open connection ended: {r:?}");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(
+        tokio::net::TcpStream::connect(s.tunnel.local_addr())
+            .await
+            .is_err(),
+        "the listener is gone"
+    );
+}

@@ -102,6 +102,7 @@ const RECORDED_HEADERS: &[&str] = &[
     "user-agent",
     "accept",
     "upgrade",
+    "x-backendai-encoded",
 ];
 
 /// Summary of one session for the control API.
@@ -214,6 +215,14 @@ impl Control {
 
 /// Outermost layer of the manager routes: records the request, then applies a fault.
 pub async fn record_and_fault(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    match record(&state, &req) {
+        None => next.run(req).await,
+        Some(kind) => apply_fault(kind, req, next).await,
+    }
+}
+
+/// Records the request and returns the fault to apply to it, if a rule matches.
+pub(crate) fn record(state: &AppState, req: &Request) -> Option<FaultKind> {
     let path = req
         .uri()
         .path_and_query()
@@ -234,36 +243,30 @@ pub async fn record_and_fault(State(state): State<AppState>, req: Request, next:
                 .map(|v| (n.to_string(), v.to_owned()))
         })
         .collect();
-    let fault = {
-        let mut w = state.world();
-        w.requests.push(RecordedRequest {
-            method: method.clone(),
-            path: path.clone(),
-            via: via.into(),
-            headers,
-        });
-        let hit = w.faults.iter().position(|f| {
-            path.starts_with(&f.path_prefix)
-                && f.method
-                    .as_ref()
-                    .is_none_or(|m| m.eq_ignore_ascii_case(&method))
-        });
-        hit.map(|i| {
-            let kind = w.faults[i].kind.clone();
-            w.faults[i].count = w.faults[i].count.saturating_sub(1);
-            if w.faults[i].count == 0 {
-                w.faults.remove(i);
-            }
-            kind
-        })
-    };
-    match fault {
-        None => next.run(req).await,
-        Some(kind) => apply_fault(kind, req, next).await,
-    }
+    let mut w = state.world();
+    w.requests.push(RecordedRequest {
+        method: method.clone(),
+        path: path.clone(),
+        via: via.into(),
+        headers,
+    });
+    let hit = w.faults.iter().position(|f| {
+        path.starts_with(&f.path_prefix)
+            && f.method
+                .as_ref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(&method))
+    });
+    hit.map(|i| {
+        let kind = w.faults[i].kind.clone();
+        w.faults[i].count = w.faults[i].count.saturating_sub(1);
+        if w.faults[i].count == 0 {
+            w.faults.remove(i);
+        }
+        kind
+    })
 }
 
-async fn apply_fault(kind: FaultKind, req: Request, next: Next) -> Response {
+pub(crate) async fn apply_fault(kind: FaultKind, req: Request, next: Next) -> Response {
     match kind {
         FaultKind::Status {
             status,

@@ -6,6 +6,7 @@
 mod auth;
 pub mod config;
 pub mod control;
+mod encoded;
 mod events;
 mod gql;
 mod jupyter;

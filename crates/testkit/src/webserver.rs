@@ -5,12 +5,16 @@ use axum::Json;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
+use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+use crate::control::{apply_fault, record};
+use crate::encoded::decode_request;
 use crate::problem::Problem;
 use crate::state::{AppState, Caller, ViaWebserver};
 
@@ -67,11 +71,7 @@ fn login_failed(status: StatusCode, slug: &str, title: &str, details: &str) -> R
         .into_response()
 }
 
-async fn login(
-    State(ws): State<WebState>,
-    headers: HeaderMap,
-    body: Option<Json<LoginBody>>,
-) -> Response {
+async fn login(State(ws): State<WebState>, headers: HeaderMap, body: Bytes) -> Response {
     let state = &ws.shared;
     if logged_in(state, &headers).is_some() {
         return Problem::new(
@@ -81,7 +81,8 @@ async fn login(
         )
         .into_response();
     }
-    let Some(Json(b)) = body else {
+    // The webserver reads the body as JSON whatever its declared type (aiohttp `json()`).
+    let Ok(b) = serde_json::from_slice::<LoginBody>(&body) else {
         return Problem::invalid_api_params("expected {\"username\", \"password\"[, \"otp\"]}")
             .into_response();
     };
@@ -220,7 +221,28 @@ async fn func(State(ws): State<WebState>, mut req: Request) -> Response {
     }
 }
 
+/// Outermost webserver layer: records `/server/*` calls (`/func/*` ones are recorded by the
+/// manager routes with their manager path), then decodes `X-BackendAI-Encoded` bodies for
+/// every route, as the webserver's `decrypt_payload` middleware does, then applies faults.
+async fn ingress(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let fault = if req.uri().path().starts_with("/server/") {
+        req.extensions_mut().insert(ViaWebserver);
+        record(&state, &req)
+    } else {
+        None
+    };
+    let req = match decode_request(req).await {
+        Ok(r) => r,
+        Err(p) => return p.into_response(),
+    };
+    match fault {
+        None => next.run(req).await,
+        Some(kind) => apply_fault(kind, req, next).await,
+    }
+}
+
 pub fn router(ws: WebState) -> Router {
+    let shared = ws.shared.clone();
     Router::new()
         .route("/", get(index))
         .route("/server/login", post(login))
@@ -231,5 +253,6 @@ pub fn router(ws: WebState) -> Router {
         // A fallback, not a `{*rest}` route: captured path params would clash with the
         // manager routes' own params in the in-process call.
         .fallback(func)
+        .layer(from_fn_with_state(shared, ingress))
         .with_state(ws)
 }

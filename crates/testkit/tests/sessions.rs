@@ -443,3 +443,93 @@ async fn resources_presets_groups_and_folders() {
     let (_, v) = json(common::get(&kit, "/config/resource-slots").await).await;
     assert_eq!(v["mem"], "bytes");
 }
+
+#[tokio::test]
+async fn graphql_answers_the_sdk_default_session_fields() {
+    let kit = TestKit::start(fast()).await.expect("start");
+    // Unknown fields are found by the schema even when the list is empty, with the real type.
+    let bad = json!({"query": "{ compute_session_list(limit: 10, offset: 0) { items { id nosuch } total_count } }"});
+    let (st, v) = json(post(&kit, "/admin/gql", &bad).await).await;
+    assert_eq!(st, 200);
+    assert_eq!(v["data"], serde_json::Value::Null, "{v}");
+    assert_eq!(
+        v["errors"],
+        json!([{"message": "Cannot query field \"nosuch\" on type \"ComputeSession\"."}])
+    );
+
+    let id = common::create(&kit, "sdkf-1").await;
+    common::wait_status(&kit, "sdkf-1", Status::Running).await;
+    // ComputeSession.paginated_list()'s defaults, plus the rest of the SDK's session_fields.
+    let q = "query($limit:Int!, $offset:Int!) {
+      compute_session_list(limit:$limit, offset:$offset) {
+        items { id image type status status_info status_changed result abusing_reports
+                registry cluster_template created_user_email created_user_id __typename
+                dependencies { name id }
+                containers { id cluster_role cluster_idx cluster_hostname session_id image registry
+                             status status_info status_data status_changed agent container_id
+                             resource_opts occupied_slots preopen_ports live_stat last_stat } }
+        total_count } }";
+    let body = json!({"query": q, "variables": {"limit": 20, "offset": 0}});
+    let (st, v) = json(post(&kit, "/admin/gql", &body).await).await;
+    assert_eq!(st, 200, "{v}");
+    assert!(v.get("errors").is_none(), "{v}");
+    let item = &v["data"]["compute_session_list"]["items"][0];
+    assert_eq!(item["id"], id.as_str());
+    assert_eq!(item["type"], "INTERACTIVE");
+    assert_eq!(item["status"], "RUNNING");
+    assert_eq!(item["result"], "UNDEFINED");
+    assert_eq!(item["abusing_reports"], json!([]));
+    assert_eq!(item["registry"], "cr.backend.ai");
+    assert_eq!(item["cluster_template"], serde_json::Value::Null);
+    assert_eq!(item["created_user_email"], "admin@lablup.com");
+    assert!(
+        item["created_user_id"]
+            .as_str()
+            .is_some_and(|s| s.len() == 36),
+        "{item}"
+    );
+    assert_eq!(item["__typename"], "ComputeSession");
+    assert_eq!(item["dependencies"], json!([]));
+    assert_eq!(
+        item.as_object().expect("obj").len(),
+        15,
+        "only the asked fields: {item}"
+    );
+    let kernel = &item["containers"][0];
+    assert_eq!(item["containers"].as_array().map(Vec::len), Some(1));
+    assert_eq!(kernel["session_id"], id.as_str());
+    assert_eq!(kernel["cluster_role"], "main");
+    assert_eq!(kernel["cluster_hostname"], "main1");
+    assert_eq!(kernel["status"], "RUNNING");
+    assert_eq!(kernel["agent"], "i-testkit");
+    let slots: serde_json::Value =
+        serde_json::from_str(kernel["occupied_slots"].as_str().expect("JSON string"))
+            .expect("json");
+    assert_eq!(slots["cpu"], "1", "{slots}");
+}
+
+#[tokio::test]
+async fn session_info_finds_error_sessions_but_not_terminated_ones() {
+    let kit = TestKit::start(fast()).await.expect("start");
+    let ctl = kit.control();
+    let id = common::create(&kit, "err-info").await;
+    common::wait_status(&kit, "err-info", Status::Running).await;
+    assert!(ctl.fail_session("err-info", "kernel-died"));
+    for path in [format!("/session/{id}"), "/session/err-info".to_owned()] {
+        let (st, v) = json(common::get(&kit, &path).await).await;
+        assert_eq!(st, 200, "{path}: {v}");
+        assert_eq!(v["status"], "ERROR");
+        assert_eq!(v["statusInfo"], "kernel-died");
+    }
+    let (st, v) = json(common::get(&kit, &format!("/session/{id}/status-history")).await).await;
+    assert_eq!(st, 200, "{v}");
+    assert!(v["result"]["ERROR"].is_string(), "{v}");
+
+    common::create(&kit, "done-info").await;
+    common::wait_status(&kit, "done-info", Status::Running).await;
+    ctl.terminate_remotely("done-info");
+    common::wait_status(&kit, "done-info", Status::Terminated).await;
+    let (st, v) = json(common::get(&kit, "/session/done-info").await).await;
+    assert_eq!(st, 404, "{v}");
+    assert_eq!(v["error_code"], "session_read_not-found");
+}

@@ -2,6 +2,7 @@
 //! table and the config. Only the requested fields are returned.
 
 mod parse;
+mod schema;
 
 use axum::Extension;
 use axum::Json;
@@ -33,8 +34,14 @@ pub async fn handle(
         Ok(f) => f,
         Err(e) => return Json(json!({"data": null, "errors": [{"message": e}]})),
     };
-    let mut data = Map::new();
+    // Validation comes before execution, as in graphene: one bad field voids the query.
     let mut errors = Vec::new();
+    validate(&fields, schema::ROOT, &mut errors);
+    if !errors.is_empty() {
+        let errors: Vec<Value> = errors.into_iter().map(|m| json!({"message": m})).collect();
+        return Json(json!({"data": null, "errors": errors}));
+    }
+    let mut data = Map::new();
     for f in &fields {
         let full = match f.name.as_str() {
             "compute_session_list" => session_list(&state, &caller, &f.args),
@@ -43,55 +50,62 @@ pub async fn handle(
             "image" => image(&state, &f.args),
             "user" => user_json(&state, &caller),
             "keypair" => keypair_json(&state, &caller),
-            "__typename" => json!("Queries"),
-            other => {
-                errors.push(json!({"message":
-                    format!("Cannot query field \"{other}\" on type \"Queries\".")}));
-                continue;
+            _ => json!(schema::ROOT),
+        };
+        let ty = schema::field_type(schema::ROOT, &f.name).unwrap_or_default();
+        data.insert(f.key().to_owned(), project(&full, &f.selection, ty));
+    }
+    Json(json!({"data": data}))
+}
+
+/// Checks every selected field against the schema; messages as graphql-core words them.
+fn validate(sel: &[parse::Field], ty: &str, errors: &mut Vec<String>) {
+    for f in sel {
+        let msg = match schema::field_type(ty, &f.name) {
+            None => Some(format!(
+                "Cannot query field \"{}\" on type \"{ty}\".",
+                f.name
+            )),
+            Some("") if !f.selection.is_empty() => Some(format!(
+                "Field \"{}\" must not have a selection since its type has no subfields.",
+                f.name
+            )),
+            Some("") => None,
+            Some(obj) if f.selection.is_empty() => Some(format!(
+                "Field \"{}\" of type \"{obj}\" must have a selection of subfields.",
+                f.name
+            )),
+            Some(obj) => {
+                validate(&f.selection, obj, errors);
+                None
             }
         };
-        data.insert(
-            f.key().to_owned(),
-            project(&full, &f.selection, &f.name, &mut errors),
-        );
-    }
-    if errors.is_empty() {
-        Json(json!({"data": data}))
-    } else if data.is_empty() {
-        Json(json!({"data": null, "errors": errors}))
-    } else {
-        Json(json!({"data": data, "errors": errors}))
+        if let Some(m) = msg
+            && !errors.contains(&m)
+        {
+            errors.push(m);
+        }
     }
 }
 
-/// Keeps only the selected fields (recursively), reporting unknown ones as GraphQL does.
-fn project(v: &Value, sel: &[parse::Field], parent: &str, errors: &mut Vec<Value>) -> Value {
+/// Keeps only the selected fields (recursively); `ty` is the GraphQL type of `v`.
+fn project(v: &Value, sel: &[parse::Field], ty: &str) -> Value {
     if sel.is_empty() {
         return v.clone();
     }
     match v {
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|i| project(i, sel, parent, errors))
-                .collect(),
-        ),
+        Value::Array(items) => Value::Array(items.iter().map(|i| project(i, sel, ty)).collect()),
         Value::Object(obj) => {
             let mut out = Map::new();
             for f in sel {
-                match obj.get(&f.name) {
-                    Some(inner) => {
-                        out.insert(
-                            f.key().to_owned(),
-                            project(inner, &f.selection, &f.name, errors),
-                        );
-                    }
-                    None if f.name == "__typename" => {
-                        out.insert(f.key().to_owned(), json!(parent));
-                    }
-                    None => errors.push(json!({"message":
-                        format!("Cannot query field \"{}\" on type \"{parent}\".", f.name)})),
-                }
+                let value = if f.name == "__typename" {
+                    json!(ty)
+                } else {
+                    let inner = obj.get(&f.name).unwrap_or(&Value::Null);
+                    let inner_ty = schema::field_type(ty, &f.name).unwrap_or_default();
+                    project(inner, &f.selection, inner_ty)
+                };
+                out.insert(f.key().to_owned(), value);
             }
             Value::Object(out)
         }
@@ -99,9 +113,36 @@ fn project(v: &Value, sel: &[parse::Field], parent: &str, errors: &mut Vec<Value
     }
 }
 
-fn session_json(s: &Session) -> Value {
+/// The session's one kernel as `ComputeContainer` (single-node sessions have one, "main1").
+fn container_json(s: &Session, registry: &str) -> Value {
     let ts = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.to_rfc3339());
+    let placed = !matches!(s.status, Status::Pending | Status::Cancelled);
     json!({
+        "id": s.kernel_id.to_string(), "kernel_id": s.kernel_id.to_string(),
+        "idx": 1, "role": "COMPUTE", "hostname": "main1", "cluster_idx": 1, "local_rank": 0,
+        "cluster_role": "main", "cluster_hostname": "main1",
+        "session_id": s.id.to_string(), "image": s.image, "architecture": s.architecture,
+        "registry": registry, "status": s.status.as_str(),
+        "status_changed": s.status_changed.to_rfc3339(), "status_info": s.status_info,
+        "status_data": "{}", "created_at": s.created_at.to_rfc3339(),
+        "terminated_at": ts(s.terminated_at), "starts_at": null,
+        "scheduled_at": s.status_history.get("SCHEDULED"), "abusing_report": null,
+        "agent": if placed { json!("i-testkit") } else { Value::Null },
+        "agent_addr": if placed { json!("tcp://127.0.0.1:6001") } else { Value::Null },
+        "container_id": if placed { json!(format!("{:x}", s.kernel_id.as_u128())) } else { Value::Null },
+        "resource_opts": "{}", "occupied_slots": s.occupied_json().to_string(),
+        "live_stat": null, "last_stat": null, "preopen_ports": [],
+    })
+}
+
+fn session_json(state: &AppState, s: &Session) -> Value {
+    let ts = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.to_rfc3339());
+    let registry = state
+        .config
+        .find_image(&s.image)
+        .map(|i| i.registry.clone())
+        .unwrap_or_default();
+    let mut v = json!({
         "id": s.id.to_string(), "session_id": s.id.to_string(),
         "main_kernel_id": s.kernel_id.to_string(), "name": s.name, "type": s.session_type.to_uppercase(),
         "image": s.image, "architecture": s.architecture, "tag": s.tag, "priority": 10,
@@ -121,7 +162,20 @@ fn session_json(s: &Session) -> Value {
         "startup_command": null, "result": "UNDEFINED",
         "agent_ids": if s.status == Status::Running { json!(["i-testkit"]) } else { json!([]) },
         "idle_checks": "{}", "dependencies": [],
-    })
+    });
+    // A second object keeps `json!` under its macro recursion limit.
+    let more = json!({
+        "registry": registry, "cluster_template": null,
+        // The creator is the owner unless an admin created it on someone's behalf.
+        "created_user_email": s.user_email, "created_user_id": s.user_id.to_string(),
+        // Abuse reports come from agent watchers (e.g. crypto-mining detection); none here.
+        "abusing_reports": [],
+        "containers": [container_json(s, &registry)],
+    });
+    if let (Value::Object(v), Value::Object(more)) = (&mut v, more) {
+        v.extend(more);
+    }
+    v
 }
 
 fn visible(caller: &Caller, s: &Session) -> bool {
@@ -157,7 +211,7 @@ fn session_list(state: &AppState, caller: &Caller, args: &Map<String, Value>) ->
         .into_iter()
         .skip(offset)
         .take(limit)
-        .map(session_json)
+        .map(|s| session_json(state, s))
         .collect();
     json!({"items": items, "total_count": total})
 }
@@ -168,7 +222,7 @@ fn single_session(state: &AppState, caller: &Caller, args: &Map<String, Value>) 
     w.sessions
         .iter()
         .find(|s| s.id.to_string() == id && visible(caller, s))
-        .map(session_json)
+        .map(|s| session_json(state, s))
         .unwrap_or(Value::Null)
 }
 

@@ -190,6 +190,29 @@ pub fn find_live<'a>(
     sessions.iter().filter(live).find(|s| s.name == name_or_id)
 }
 
+/// Finds a session the manager's `get_session` still returns: everything but the "dead"
+/// statuses TERMINATED and CANCELLED (`DEAD_SESSION_STATUSES`), so ERROR sessions are found.
+pub fn find_not_dead<'a>(
+    sessions: &'a [Session],
+    name_or_id: &str,
+    access_key: &str,
+) -> Option<&'a Session> {
+    let found = |s: &&Session| {
+        !matches!(s.status, Status::Terminated | Status::Cancelled) && s.access_key == access_key
+    };
+    if let Ok(id) = uuid::Uuid::parse_str(name_or_id)
+        && let Some(s) = sessions.iter().rev().filter(found).find(|s| s.id == id)
+    {
+        return Some(s);
+    }
+    // Newest first, as the manager orders matches by created_at descending.
+    sessions
+        .iter()
+        .rev()
+        .filter(found)
+        .find(|s| s.name == name_or_id)
+}
+
 /// Finds any session, terminated or not, newest first (for the control API).
 pub fn find_any<'a>(sessions: &'a [Session], name_or_id: &str) -> Option<&'a Session> {
     if let Some(s) = find_live(sessions, name_or_id, None) {

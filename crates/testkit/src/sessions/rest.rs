@@ -13,7 +13,9 @@ use serde_json::{Value, json};
 
 use crate::config::{ServicePort, parse_binary_size, parse_count};
 use crate::problem::{ApiResult, Problem};
-use crate::sessions::{Session, Status, destroy, find_live, spawn_driver, valid_session_name};
+use crate::sessions::{
+    Session, Status, destroy, find_live, find_not_dead, spawn_driver, valid_session_name,
+};
 use crate::state::{AppState, Caller};
 
 /// The first of `names` present in `body`.
@@ -252,6 +254,14 @@ fn owner(caller: &Caller, q: &OwnerQuery) -> String {
     }
 }
 
+/// For the read-only routes (info, status history), which also find ERROR sessions.
+fn lookup_not_dead(state: &AppState, name_or_id: &str, owner: &str) -> ApiResult<Session> {
+    let w = state.world();
+    find_not_dead(&w.sessions, name_or_id, owner)
+        .cloned()
+        .ok_or_else(Problem::session_not_found)
+}
+
 pub fn lookup(state: &AppState, name_or_id: &str, owner: &str) -> ApiResult<Session> {
     let w = state.world();
     find_live(&w.sessions, name_or_id, Some(owner))
@@ -265,7 +275,7 @@ pub async fn info(
     Path(name): Path<String>,
     Query(q): Query<OwnerQuery>,
 ) -> ApiResult<Json<Value>> {
-    let s = lookup(&state, &name, &owner(&caller, &q))?;
+    let s = lookup_not_dead(&state, &name, &owner(&caller, &q))?;
     let age = (state.now() - s.created_at).num_milliseconds().max(0);
     let (registry, tag) = {
         let img = state.config.find_image(&s.image);
@@ -337,6 +347,6 @@ pub async fn status_history(
     Extension(caller): Extension<Caller>,
     Path(name): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let s = lookup(&state, &name, &caller.access_key)?;
+    let s = lookup_not_dead(&state, &name, &caller.access_key)?;
     Ok(Json(json!({"result": s.status_history})))
 }

@@ -208,6 +208,8 @@ def test_sdk_session_lifecycle_with_keypair(testkit):
         )
         assert any(item.get("name") == name for item in named.items), named.items
 
+        # Destroying a PENDING session cancels it (CANCELLED); a started one is terminated.
+        assert wait_for_status(testkit, name, {"RUNNING"}) == "RUNNING"
         sdk_call(testkit, f"session destroy (DELETE /session/{created.id})", created.destroy)
     final = wait_for_status(testkit, name, {"TERMINATING", "TERMINATED"})
     assert final in {"TERMINATING", "TERMINATED"}, f"after destroy the testkit says {final}"
@@ -234,6 +236,9 @@ def test_sdk_webserver_login_then_calls_through_func(testkit):
         assert login.get("authenticated") is True, (
             f"login answer: {login}\nrequests:\n{recorded_requests(testkit)}"
         )
+        # aiohttp's cookie jar drops cookies from servers addressed by IP, so the official CLI
+        # (`backend.ai login`, cli/config.py) copies the login cookies into the jar itself.
+        s.aiohttp_session.cookie_jar.update_cookies(login["cookies"])
 
         listing = sdk_call(
             testkit, "session list through /func/admin/gql", lambda: s.ComputeSession.paginated_list()
@@ -244,7 +249,7 @@ def test_sdk_webserver_login_then_calls_through_func(testkit):
             "session create through /func/session",
             lambda: s.ComputeSession.get_or_create(IMAGE, name=name, enqueue_only=True),
         )
-        assert kit_status(testkit, name) is not None
+        assert wait_for_status(testkit, name, {"RUNNING"}) == "RUNNING"
         sdk_call(testkit, "session destroy through /func/session/<id>", created.destroy)
     assert wait_for_status(testkit, name, {"TERMINATING", "TERMINATED"}) in {"TERMINATING", "TERMINATED"}
 

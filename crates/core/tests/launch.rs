@@ -1,0 +1,465 @@
+//! The launch state machine against the testkit: SSE breaks, failures, cancel, reuse, probing.
+//! The injected tunnel here probes over a real signed WebSocket to an echo server (the real
+//! tunnel crate is tested with it in crates/tunnel/tests/launch.rs).
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use bai_core::client::{Client, CreateSession, FollowOptions, ProxyKind, SessionStatus};
+use bai_core::launch::{
+    AppTunnel, LaunchError, LaunchHandle, LaunchPhase, LaunchRequest, Launcher, ProbeOutcome,
+    ReusePolicy, TunnelOpener, TunnelStats,
+};
+use bai_secrets::Secret;
+use bai_testkit::{Config, Schedule, Status, TestKit};
+use common::*;
+use futures_util::future::BoxFuture;
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+#[derive(Debug, Default)]
+struct EchoOpener {
+    probes: Arc<AtomicU32>,
+}
+
+#[derive(Debug)]
+struct EchoTunnel {
+    client: Client,
+    session: String,
+    app: String,
+    probes: Arc<AtomicU32>,
+}
+
+impl TunnelOpener for EchoOpener {
+    fn open<'a>(
+        &'a self,
+        client: &'a Client,
+        session_id: &'a str,
+        app: &'a str,
+    ) -> BoxFuture<'a, Result<Arc<dyn AppTunnel>, String>> {
+        Box::pin(async move {
+            Ok(Arc::new(EchoTunnel {
+                client: client.clone(),
+                session: session_id.to_owned(),
+                app: app.to_owned(),
+                probes: self.probes.clone(),
+            }) as Arc<dyn AppTunnel>)
+        })
+    }
+}
+
+impl AppTunnel for EchoTunnel {
+    fn local_addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], 9))
+    }
+    fn auth_url(&self) -> Secret {
+        Secret::new("http://127.0.0.1:9/")
+    }
+    fn stats(&self) -> TunnelStats {
+        TunnelStats::default()
+    }
+    fn close(&self) {}
+    fn probe(&self) -> BoxFuture<'_, ProbeOutcome> {
+        Box::pin(async move {
+            self.probes.fetch_add(1, Ordering::SeqCst);
+            let req = match self
+                .client
+                .tunnel_request(&self.session, &self.app, None, ProxyKind::Tcp)
+                .await
+            {
+                Ok(r) => r,
+                Err(e) => return ProbeOutcome::Failed(e.to_string()),
+            };
+            let mut http = req.url.as_str().into_client_request().expect("request");
+            http.headers_mut().extend(req.headers);
+            let Ok((mut ws, _)) = tokio_tungstenite::connect_async(http).await else {
+                return ProbeOutcome::NotYet("upgrade failed".into());
+            };
+            if ws.send(Message::binary(b"ping".to_vec())).await.is_err() {
+                return ProbeOutcome::NotYet("send failed".into());
+            }
+            loop {
+                match ws.next().await {
+                    Some(Ok(Message::Binary(b))) if &b[..] == b"ping" => {
+                        return ProbeOutcome::Ready;
+                    }
+                    Some(Ok(Message::Close(Some(f)))) if f.code == CloseCode::Again => {
+                        return ProbeOutcome::NotYet("1013".into());
+                    }
+                    Some(Ok(Message::Binary(_) | Message::Ping(_) | Message::Pong(_))) => {}
+                    other => return ProbeOutcome::NotYet(format!("{other:?}")),
+                }
+            }
+        })
+    }
+}
+
+async fn echo_server() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 1024];
+                while let Ok(n) = sock.read(&mut buf).await {
+                    if n == 0 || sock.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+async fn fast_kit() -> TestKit {
+    let kit = kit_with(Config {
+        schedule: Schedule::uniform(Duration::from_millis(50)),
+        ..Config::default()
+    })
+    .await;
+    let echo = echo_server().await;
+    kit.control().set_app_target("jupyter", echo);
+    kit.control().set_app_target("jupyterlab", echo);
+    kit
+}
+
+fn launcher(kit: &TestKit) -> (Launcher, Arc<AtomicU32>) {
+    let opener = EchoOpener::default();
+    let probes = opener.probes.clone();
+    (Launcher::new(keypair_client(kit), Arc::new(opener)), probes)
+}
+
+fn request(name: &str) -> LaunchRequest {
+    let mut r = LaunchRequest::create(CreateSession::new(name, IMAGE), ReusePolicy::CreateNew);
+    r.follow = FollowOptions {
+        poll_interval: Duration::from_millis(100),
+        sse_idle_timeout: Duration::from_secs(5),
+    };
+    r.start_timeout = Duration::from_secs(30);
+    r.ready_timeout = Duration::from_secs(20);
+    r
+}
+
+/// Wait until the progress shows this session status.
+async fn wait_status(handle: &LaunchHandle, status: SessionStatus) {
+    let mut rx = handle.progress();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        rx.wait_for(|p| p.status.as_ref() == Some(&status)),
+    )
+    .await
+    .expect("status reached in time")
+    .expect("progress open");
+}
+
+async fn wait_kit_status(kit: &TestKit, name: &str, want: &[Status]) -> Status {
+    for _ in 0..200 {
+        if let Some(s) = kit.control().session_status(name)
+            && want.contains(&s)
+        {
+            return s;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!(
+        "{name} never reached {want:?}: {:?}",
+        kit.control().session_status(name)
+    );
+}
+
+#[tokio::test]
+async fn a_launch_creates_follows_picks_jupyterlab_and_ends_ready() {
+    let kit = fast_kit().await;
+    let (launcher, _) = launcher(&kit);
+    let mut req = request("");
+    req.target = match req.target {
+        bai_core::launch::SessionTarget::Create { mut spec, reuse } => {
+            spec.name = String::new();
+            bai_core::launch::SessionTarget::Create { spec, reuse }
+        }
+        other => other,
+    };
+    let handle = launcher.launch(req);
+    let progress = handle.progress();
+    let ready = handle.result().await.expect("ready");
+    assert!(ready.created);
+    assert_eq!(ready.app, "jupyterlab");
+    assert!(
+        ready.session_name.starts_with("bai-"),
+        "{}",
+        ready.session_name
+    );
+    let p = progress.borrow().clone();
+    assert_eq!(p.phase, LaunchPhase::Ready);
+    assert_eq!(p.status, Some(SessionStatus::Running));
+    assert!(p.elapsed > Duration::ZERO);
+    let created = kit.control().sessions();
+    assert!(
+        created.iter().any(|s| s.name == ready.session_name),
+        "the generated name reached the server"
+    );
+}
+
+#[tokio::test]
+async fn a_broken_event_stream_mid_launch_is_finished_by_polling() {
+    let kit = fast_kit().await;
+    kit.control().sse_break_after(Some(1));
+    let (launcher, _) = launcher(&kit);
+    let name = name("sse");
+    let ready = launcher
+        .launch(request(&name))
+        .result()
+        .await
+        .expect("ready despite the broken stream");
+    let polls = kit
+        .control()
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET" && r.path == format!("/session/{}", ready.session_id))
+        .count();
+    assert!(polls >= 2, "polling took over ({polls} polls)");
+    assert_eq!(kit.control().session_status(&name), Some(Status::Running));
+}
+
+#[tokio::test]
+async fn a_session_that_goes_to_error_fails_the_launch_with_its_status_info() {
+    let kit = fast_kit().await;
+    kit.control().hold_new_sessions_at(Some(Status::Preparing));
+    let (launcher, _) = launcher(&kit);
+    let name = name("err");
+    let handle = launcher.launch(request(&name));
+    wait_status(&handle, SessionStatus::Preparing).await;
+    kit.control()
+        .fail_session(&name, "kernel-creation-failed: image has no Python");
+    let err = handle.result().await.expect_err("fails");
+    assert!(
+        matches!(
+            &err,
+            LaunchError::SessionEnded {
+                status: SessionStatus::Error,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let msg = err.to_string();
+    assert!(
+        msg.contains("failed") && msg.contains("image has no Python"),
+        "{msg}"
+    );
+    assert_eq!(err.code(), "launch-session-ended");
+}
+
+#[tokio::test]
+async fn a_session_terminated_remotely_fails_the_launch_saying_so() {
+    let kit = fast_kit().await;
+    kit.control().hold_new_sessions_at(Some(Status::Creating));
+    let (launcher, _) = launcher(&kit);
+    let name = name("rem");
+    let handle = launcher.launch(request(&name));
+    wait_status(&handle, SessionStatus::Creating).await;
+    kit.control().terminate_remotely(&name);
+    let err = handle.result().await.expect_err("fails");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("terminated") && msg.contains("force-terminated"),
+        "{msg}"
+    );
+}
+
+#[tokio::test]
+async fn cancel_during_pulling_destroys_the_session_this_launch_created() {
+    let kit = fast_kit().await;
+    kit.control().hold_new_sessions_at(Some(Status::Pulling));
+    let (launcher, _) = launcher(&kit);
+    let name = name("cpl");
+    let handle = launcher.launch(request(&name));
+    wait_status(&handle, SessionStatus::Pulling).await;
+    let progress = handle.progress();
+    handle.cancel();
+    let err = handle.result().await.expect_err("cancelled");
+    assert!(
+        matches!(
+            err,
+            LaunchError::Cancelled {
+                destroyed: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(progress.borrow().phase, LaunchPhase::Cancelled);
+    wait_kit_status(&kit, &name, &[Status::Terminated, Status::Cancelled]).await;
+    assert!(
+        kit.control()
+            .requests()
+            .iter()
+            .any(|r| r.method == "DELETE" && r.path.starts_with("/session/")),
+        "a destroy call was made"
+    );
+}
+
+#[tokio::test]
+async fn cancel_on_a_reused_session_leaves_it_alone() {
+    let kit = fast_kit().await;
+    let client = keypair_client(&kit);
+    let name = name("reu");
+    kit.control().hold_new_sessions_at(Some(Status::Preparing));
+    client
+        .create_session(&CreateSession::new(&name, IMAGE))
+        .await
+        .expect("existing session");
+    wait_kit_status(&kit, &name, &[Status::Preparing]).await;
+    let (launcher, _) = launcher(&kit);
+
+    let mut req = request(&name);
+    req.target = bai_core::launch::SessionTarget::Create {
+        spec: Box::new(CreateSession::new(&name, IMAGE)),
+        reuse: ReusePolicy::ReuseIfExists,
+    };
+    let handle = launcher.launch(req);
+    wait_status(&handle, SessionStatus::Preparing).await;
+    handle.cancel();
+    let err = handle.result().await.expect_err("cancelled");
+    assert!(
+        matches!(
+            err,
+            LaunchError::Cancelled {
+                destroyed: false,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+
+    let handle = launcher.open_existing(&name, None);
+    wait_status(&handle, SessionStatus::Preparing).await;
+    handle.cancel();
+    let err = handle.result().await.expect_err("cancelled");
+    assert!(
+        matches!(
+            err,
+            LaunchError::Cancelled {
+                destroyed: false,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("left running"), "{err}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(kit.control().session_status(&name), Some(Status::Preparing));
+    assert!(
+        !kit.control()
+            .requests()
+            .iter()
+            .any(|r| r.method == "DELETE"),
+        "no destroy call"
+    );
+}
+
+#[tokio::test]
+async fn a_name_taken_without_reuse_is_refused_before_anything_starts() {
+    let kit = fast_kit().await;
+    let client = keypair_client(&kit);
+    let name = name("dup");
+    client
+        .create_session(&CreateSession::new(&name, IMAGE))
+        .await
+        .expect("existing");
+    let (launcher, _) = launcher(&kit);
+    let err = launcher
+        .launch(request(&name))
+        .result()
+        .await
+        .expect_err("name taken");
+    assert!(
+        matches!(
+            err,
+            LaunchError::Api(bai_core::Error::SessionNameTaken { .. })
+        ),
+        "{err:?}"
+    );
+    assert_ne!(
+        kit.control().session_status(&name),
+        Some(Status::Terminated)
+    );
+}
+
+#[tokio::test]
+async fn first_tunnel_connections_closed_with_1013_are_retried_until_ready() {
+    let kit = fast_kit().await;
+    kit.control().tcpproxy_reject_first(2);
+    let (launcher, probes) = launcher(&kit);
+    let handle = launcher.launch(request(&name("rty")));
+    let progress = handle.progress();
+    let ready = handle.result().await.expect("ready after retries");
+    assert_eq!(probes.load(Ordering::SeqCst), 3);
+    assert_eq!(progress.borrow().probe_attempts, 3);
+    assert_eq!(ready.app, "jupyterlab");
+}
+
+#[tokio::test]
+async fn an_app_that_never_answers_ends_within_the_bound_and_the_session_is_destroyed() {
+    let kit = fast_kit().await;
+    kit.control().tcpproxy_reject_first(1000);
+    let (launcher, _) = launcher(&kit);
+    let name = name("nrd");
+    let mut req = request(&name);
+    req.ready_timeout = Duration::from_secs(2);
+    let started = tokio::time::Instant::now();
+    let err = launcher.launch(req).result().await.expect_err("not ready");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(matches!(err, LaunchError::NotReady { .. }), "{err:?}");
+    assert!(err.to_string().contains("1013"), "{err}");
+    wait_kit_status(&kit, &name, &[Status::Terminated, Status::Cancelled]).await;
+}
+
+#[tokio::test]
+async fn a_start_timeout_ends_the_launch_with_the_last_status() {
+    let kit = fast_kit().await;
+    kit.control().hold_new_sessions_at(Some(Status::Pending));
+    let (launcher, _) = launcher(&kit);
+    let name = name("tmo");
+    let mut req = request(&name);
+    req.start_timeout = Duration::from_secs(1);
+    let err = launcher.launch(req).result().await.expect_err("timeout");
+    assert!(
+        matches!(
+            err,
+            LaunchError::StartTimeout {
+                status: SessionStatus::Pending,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("PENDING"), "{err}");
+    wait_kit_status(&kit, &name, &[Status::Cancelled, Status::Terminated]).await;
+}
+
+#[tokio::test]
+async fn an_app_the_session_does_not_offer_names_the_ones_it_does() {
+    let kit = fast_kit().await;
+    let (launcher, _) = launcher(&kit);
+    let err = launcher
+        .launch(request(&name("app")).app("vscode"))
+        .result()
+        .await
+        .expect_err("no vscode on this image");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("vscode") && msg.contains("jupyterlab"),
+        "{msg}"
+    );
+}

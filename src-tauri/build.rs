@@ -1,9 +1,8 @@
 //! Declares every app command in the ACL manifest, so that a command is callable only where a
 //! capability grants it (the "launcher" window), never from a remote page or a notebook window.
 
-/// Every `#[tauri::command]` the shell registers. Keep in step with `commands::handler()`: a
-/// command missing here cannot be granted, so the UI would get "not allowed" for it.
-const COMMANDS: &[&str] = &["app_info"];
+// The list lives in the crate so that tests can iterate over the very same names.
+include!("src/commands/names.rs");
 
 fn main() {
     tauri_build::try_build(

@@ -30,6 +30,12 @@ impl From<bai_core::Error> for CommandError {
     }
 }
 
+impl From<bai_secrets::Error> for CommandError {
+    fn from(e: bai_secrets::Error) -> Self {
+        CommandError::new(e.code(), e.to_string())
+    }
+}
+
 impl fmt::Display for CommandError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({})", self.message, self.code)

@@ -2,16 +2,23 @@
 //! windows, and holds the app's state. Logic belongs in the GUI-free crates; this crate stays
 //! thin so that it needs no WebKit to reason about and little to test beyond the wiring.
 //!
-//! - [`commands`]: the IPC commands the launcher UI calls (each listed in `build.rs`)
+//! - [`commands`]: the IPC commands the launcher UI calls (each listed in `commands::COMMANDS`)
 //! - [`error`]: [`CommandError`], the `{code, message}` every command fails with
 //! - [`state`]: [`AppState`], the one place the shell keeps state
+//! - [`settings`]: the app's settings file; [`demo`]: the demo server child process
+//! - [`tray`], [`logging`]: the tray icon and the log file
 
 pub mod commands;
+pub mod demo;
 pub mod error;
+pub mod logging;
+pub mod settings;
 pub mod state;
+pub mod tray;
 
-use tauri::Runtime;
+use tauri::{Manager, RunEvent, Runtime, WindowEvent};
 
+pub use commands::COMMANDS;
 pub use commands::app_info::{ApiVersionRange, AppInfo, BuildProfile};
 pub use error::CommandError;
 pub use state::AppState;
@@ -20,18 +27,80 @@ pub use state::AppState;
 /// commands to this label only, so keep the two in step.
 pub const LAUNCHER_WINDOW: &str = "launcher";
 
-/// Registers the app's state and commands on `builder`. `run` passes a fresh Wry builder; tests
-/// pass `tauri::test::mock_builder()`, so they drive exactly the wiring the real app uses.
-pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+/// Registers the app's state, commands and window behaviour on `builder`. `run` passes a Wry
+/// builder with the plugins; tests pass `tauri::test::mock_builder()`, so they drive exactly the
+/// wiring the real app uses.
+pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
     builder
-        .manage(AppState::default())
+        .manage(state)
         .invoke_handler(commands::handler())
+        .on_window_event(|window, event| {
+            // Closing the launcher hides it: the app lives on in the tray until Quit.
+            if let WindowEvent::CloseRequested { api, .. } = event
+                && window.label() == LAUNCHER_WINDOW
+            {
+                api.prevent_close();
+                if let Err(e) = window.hide() {
+                    tracing::warn!("could not hide the launcher window: {e}");
+                }
+            }
+        })
 }
 
-/// Runs the desktop app until its last window closes.
+/// Runs the desktop app until the user quits.
 pub fn run() {
-    if let Err(e) = configure(tauri::Builder::default()).run(tauri::generate_context!()) {
-        eprintln!("Backend.AI Launcher could not start: {e}");
-        std::process::exit(1);
-    }
+    let state = match AppState::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("Backend.AI Launcher could not start: {e}");
+            std::process::exit(1);
+        }
+    };
+    // A second start focuses the running app instead; this plugin must come first.
+    let builder = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            tray::show_launcher(app);
+        }))
+        .plugin(
+            // Only the launcher remembers its place; notebook windows open fresh each time.
+            tauri_plugin_window_state::Builder::new()
+                .with_filter(|label| label == LAUNCHER_WINDOW)
+                .build(),
+        )
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            None,
+        ))
+        .setup(|app| {
+            match app.path().app_log_dir() {
+                Ok(dir) => match logging::init(&dir) {
+                    Ok(guard) => {
+                        app.manage(LogGuard(guard));
+                    }
+                    Err(e) => eprintln!("Backend.AI Launcher: logging is off: {e}"),
+                },
+                Err(e) => eprintln!("Backend.AI Launcher: no log folder ({e}); logging is off"),
+            }
+            tracing::info!(version = env!("CARGO_PKG_VERSION"), "launcher started");
+            tray::install(app.handle())?;
+            Ok(())
+        });
+    let app = match configure(builder, state).build(tauri::generate_context!()) {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("Backend.AI Launcher could not start: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|app, event| {
+        if let RunEvent::Exit = event {
+            tracing::info!("launcher exiting");
+            app.state::<AppState>().shut_down();
+        }
+    });
 }
+
+/// Keeps the log writer alive for the app's lifetime.
+struct LogGuard(#[allow(dead_code)] tracing_appender::non_blocking::WorkerGuard);

@@ -1,82 +1,20 @@
 //! The app commands go through Tauri's real IPC path and the ACL compiled from `build.rs` and
-//! `capabilities/`: the launcher window may call them, every other window or origin may not.
-//!
-//! The context comes from `generate_context!` (the real config and ACL) with no-op assets, not
-//! from `tauri::test::mock_context`: that one has an empty ACL and no app manifest, under which
-//! Tauri lets every local window call every command, so the refusals below could never fail.
+//! `capabilities/`: the launcher window may call every one of them, every other window or
+//! origin none of them.
+
+mod common;
 
 use bai_core::ApiVersion;
-use bai_launcher::LAUNCHER_WINDOW;
+use bai_launcher::COMMANDS;
+use common::*;
 use serde_json::{Value, json};
-use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, noop_assets};
-use tauri::webview::InvokeRequest;
-use tauri::{App, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
-
-/// The app as `bai_launcher::run` builds it, on the mock runtime.
-fn app() -> App<MockRuntime> {
-    let context = tauri::generate_context!(assets = noop_assets(), test = true);
-    bai_launcher::configure(mock_builder())
-        .build(context)
-        .expect("the app builds on the mock runtime")
-}
-
-/// The bundled UI's origin on this platform, as the webview reports it with each IPC call.
-fn local_origin() -> &'static str {
-    if cfg!(windows) {
-        "http://tauri.localhost"
-    } else {
-        "tauri://localhost"
-    }
-}
-
-fn request(cmd: &str, url: &str) -> InvokeRequest {
-    InvokeRequest {
-        cmd: cmd.into(),
-        callback: tauri::ipc::CallbackFn(0),
-        error: tauri::ipc::CallbackFn(1),
-        url: url.parse().expect("a valid URL"),
-        body: tauri::ipc::InvokeBody::default(),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
-    }
-}
-
-fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, url: &str) -> Result<Value, Value> {
-    get_ipc_response(window, request(cmd, url)).map(|body| {
-        body.deserialize::<Value>()
-            .expect("the command returned JSON")
-    })
-}
-
-/// Asserts the call was refused by the ACL, which answers with a plain string in debug builds.
-fn assert_refused(result: Result<Value, Value>, what: &str) {
-    match result {
-        Ok(v) => panic!("{what}: expected a refusal, got {v}"),
-        Err(Value::String(msg)) => assert!(msg.contains("not allowed"), "{what}: {msg}"),
-        Err(other) => panic!("{what}: expected an ACL refusal, got the command error {other}"),
-    }
-}
-
-/// The launcher window, built from its entry in tauri.conf.json as the real app does at start-up
-/// (the mock runtime's event loop, which would do that, never runs here).
-fn launcher(app: &App<MockRuntime>) -> WebviewWindow<MockRuntime> {
-    let config = app
-        .config()
-        .app
-        .windows
-        .iter()
-        .find(|w| w.label == LAUNCHER_WINDOW)
-        .expect("tauri.conf.json declares the launcher window")
-        .clone();
-    WebviewWindowBuilder::from_config(app, &config)
-        .and_then(|b| b.build())
-        .expect("the launcher window builds")
-}
+use tauri::{WebviewUrl, WebviewWindowBuilder};
 
 #[test]
 fn launcher_window_gets_app_info_through_ipc() {
-    let app = app();
-    let info = invoke(&launcher(&app), "app_info", local_origin()).expect("app_info is allowed");
+    let t = app();
+    let info = invoke_from(&launcher(&t.app), "app_info", local_origin(), json!({}))
+        .expect("app_info is allowed");
     assert_eq!(
         info,
         json!({
@@ -92,41 +30,91 @@ fn launcher_window_gets_app_info_through_ipc() {
 }
 
 #[test]
-fn a_notebook_window_cannot_call_app_info() {
-    let app = app();
+fn the_launcher_window_may_call_every_command() {
+    // A missing binary makes start_demo fail fast with its own error instead of spawning.
+    let t = app_with(|s| s.with_testkit_bin("/nonexistent/bai-testkit"));
+    let window = launcher(&t.app);
+    for cmd in COMMANDS {
+        // No arguments: commands that need some fail on them, after the ACL let them through.
+        if let Err(Value::String(msg)) = invoke_from(&window, cmd, local_origin(), json!({})) {
+            assert!(
+                !msg.contains("not allowed"),
+                "{cmd} is refused to the launcher: {msg}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_notebook_window_cannot_call_any_command() {
+    let t = app();
     let notebook = WebviewWindowBuilder::new(
-        &app,
+        &t.app,
         "notebook-x-jupyterlab",
         WebviewUrl::App("index.html".into()),
     )
     .build()
     .expect("a second window");
-    // Even from the app's own origin, the label alone keeps it out.
-    assert_refused(
-        invoke(&notebook, "app_info", local_origin()),
-        "notebook window, local origin",
-    );
-    // And from where a notebook really lives: the local tunnel.
-    assert_refused(
-        invoke(&notebook, "app_info", "http://127.0.0.1:49152/lab"),
-        "notebook window, tunnel origin",
-    );
+    for cmd in COMMANDS {
+        // Even from the app's own origin, the label alone keeps it out.
+        assert_refused(
+            invoke_from(&notebook, cmd, local_origin(), json!({})),
+            &format!("{cmd} from a notebook window, local origin"),
+        );
+        // And from where a notebook really lives: the local tunnel.
+        assert_refused(
+            invoke_from(&notebook, cmd, "http://127.0.0.1:49152/lab", json!({})),
+            &format!("{cmd} from a notebook window, tunnel origin"),
+        );
+    }
+    // The refusals did not touch the store.
+    assert!(!t.dir.path().join("profiles.toml").exists());
 }
 
 #[test]
-fn a_remote_page_in_the_launcher_window_cannot_call_app_info() {
-    let app = app();
-    assert_refused(
-        invoke(&launcher(&app), "app_info", "https://example.com/"),
-        "launcher window navigated to a remote page",
-    );
+fn a_remote_page_in_the_launcher_window_cannot_call_any_command() {
+    let t = app();
+    let window = launcher(&t.app);
+    for cmd in COMMANDS {
+        assert_refused(
+            invoke_from(&window, cmd, "https://example.com/", json!({})),
+            &format!("{cmd} from a remote page in the launcher window"),
+        );
+    }
 }
 
 #[test]
 fn commands_missing_from_the_manifest_are_refused() {
-    let app = app();
+    let t = app();
     assert_refused(
-        invoke(&launcher(&app), "profile_delete", local_origin()),
+        invoke_from(
+            &launcher(&t.app),
+            "profile_delete",
+            local_origin(),
+            json!({}),
+        ),
         "undeclared command",
     );
+}
+
+#[test]
+fn the_capability_grants_exactly_the_declared_commands() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/capabilities/launcher.json"
+    ))
+    .expect("capabilities/launcher.json");
+    let cap: Value = serde_json::from_str(&text).expect("valid JSON");
+    let granted: Vec<&str> = cap["permissions"]
+        .as_array()
+        .expect("a permissions list")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let expected: Vec<String> = COMMANDS
+        .iter()
+        .map(|c| format!("allow-{}", c.replace('_', "-")))
+        .collect();
+    assert_eq!(granted, expected);
+    assert_eq!(cap["windows"], json!(["launcher"]));
 }

@@ -1,12 +1,33 @@
-//! The IPC commands of the launcher UI. Every command here must also be listed in `build.rs`
-//! (the ACL manifest) and granted in `capabilities/launcher.json`.
+//! The IPC commands of the launcher UI. Every command here must also be listed in `names.rs`
+//! (which `build.rs` turns into the ACL manifest) and granted in `capabilities/launcher.json`.
 
 pub mod app_info;
+pub mod demo;
+mod names;
+pub mod profiles;
+pub mod settings;
+pub mod views;
+
+pub use names::COMMANDS;
 
 use tauri::Runtime;
 use tauri::ipc::Invoke;
 
-/// The handler that routes every app command; `crate::builder` installs it.
+/// The handler that routes every app command; `crate::configure` installs it.
 pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'static {
-    tauri::generate_handler![app_info::app_info]
+    tauri::generate_handler![
+        app_info::app_info,
+        profiles::list_profiles,
+        profiles::add_profile,
+        profiles::update_profile,
+        profiles::rename_profile,
+        profiles::remove_profile,
+        profiles::set_default_profile,
+        profiles::test_connection,
+        profiles::detect_endpoint,
+        profiles::import_env_profile,
+        settings::get_settings,
+        settings::save_settings,
+        demo::start_demo,
+    ]
 }

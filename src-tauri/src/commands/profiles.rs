@@ -1,0 +1,291 @@
+//! Profile commands. Listing and editing never touch the network; only `test_connection`,
+//! `detect_endpoint` and saving a webserver profile without a remembered password do.
+
+use std::path::PathBuf;
+
+use bai_core::account::{self, EnvAccount};
+use bai_core::client::{TlsOptions, detect};
+use bai_core::profile::{Profile, ProfileDraft, TlsSettings};
+use bai_core::{Endpoint, EndpointKind};
+use bai_secrets::SecretStore;
+use tauri::State;
+
+use super::views::{
+    ConnectionReport, DetectedView, ProfileInput, ProfileListView, ProfileView, signing_secret,
+};
+use crate::error::CommandError;
+use crate::state::AppState;
+
+#[tauri::command]
+pub async fn list_profiles(state: State<'_, AppState>) -> Result<ProfileListView, CommandError> {
+    list(&state)
+}
+
+/// The list view; a keyring that cannot be read is reported once, not per profile.
+pub fn list(state: &AppState) -> Result<ProfileListView, CommandError> {
+    let loaded = state.profiles.load()?;
+    let mut warnings = loaded.report.warnings.clone();
+    if let Some(aside) = &loaded.report.moved_aside {
+        warnings.push(format!(
+            "the damaged file was copied to {}",
+            aside.display()
+        ));
+    }
+    let default_id = loaded.file.default.clone();
+    let mut keyring_error = None;
+    let mut profiles = Vec::new();
+    for p in loaded.list() {
+        let secrets = keyring_error.is_none().then_some(state.secrets.as_ref());
+        let view = match ProfileView::new(p, default_id.as_deref(), secrets) {
+            Ok(v) => v,
+            Err(e) => {
+                keyring_error = Some(e);
+                ProfileView::new(p, default_id.as_deref(), None)?
+            }
+        };
+        profiles.push(view);
+    }
+    Ok(ProfileListView {
+        profiles,
+        default_id,
+        warnings,
+        keyring_error,
+    })
+}
+
+/// The view of the profile with this id, as stored now.
+pub fn view(state: &AppState, id: &str) -> Result<ProfileView, CommandError> {
+    let loaded = state.profiles.load()?;
+    let p = loaded.get(id)?;
+    ProfileView::new(
+        p,
+        loaded.file.default.as_deref(),
+        Some(state.secrets.as_ref()),
+    )
+}
+
+fn draft(input: &ProfileInput) -> ProfileDraft {
+    ProfileDraft {
+        name: input.name.clone(),
+        endpoint: input.endpoint.clone(),
+        kind: Some(input.kind),
+        access_key: input.access_key.clone(),
+        email: input.email.clone(),
+        remember_password: input.remember_password,
+        domain: input.domain.clone(),
+        project: input.project.clone(),
+        resource_group: input.resource_group.clone(),
+        tls: TlsSettings {
+            ca_cert: input
+                .ca_cert
+                .as_deref()
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(PathBuf::from),
+            skip_verify: input.skip_tls_verify,
+        },
+        ..ProfileDraft::default()
+    }
+}
+
+#[tauri::command]
+pub async fn add_profile(
+    state: State<'_, AppState>,
+    input: ProfileInput,
+) -> Result<ProfileView, CommandError> {
+    add(&state, input).await
+}
+
+pub async fn add(state: &AppState, input: ProfileInput) -> Result<ProfileView, CommandError> {
+    let profile = state.profiles.add(draft(&input), input.make_default)?;
+    if let Err(e) = store_secret(state, &profile, &input).await {
+        // A profile that cannot sign in is worse than none: undo, so a retry can use the name.
+        if let Err(undo) = state.profiles.remove(&profile.id) {
+            tracing::warn!(profile = %profile.name, "could not undo the add: {undo}");
+        }
+        return Err(e);
+    }
+    tracing::info!(profile = %profile.name, kind = %profile.kind, "profile added");
+    view(state, &profile.id)
+}
+
+/// Keep the secret the form sent: the secret key of an API profile, the password of a
+/// webserver profile (stored only when remembered; otherwise used once to log in).
+async fn store_secret(
+    state: &AppState,
+    profile: &Profile,
+    input: &ProfileInput,
+) -> Result<(), CommandError> {
+    let Some(secret) = input.secret.as_ref().filter(|s| !s.is_empty()) else {
+        return Ok(());
+    };
+    let secrets: &dyn SecretStore = state.secrets.as_ref();
+    match profile.kind {
+        EndpointKind::Api => secrets.set(&signing_secret(&profile.id, profile.kind), secret)?,
+        EndpointKind::Webserver if profile.remember_password => {
+            secrets.set(&signing_secret(&profile.id, profile.kind), secret)?
+        }
+        EndpointKind::Webserver => {
+            let email = profile.email.clone().unwrap_or_default();
+            let cfg = account::client_config(profile)?;
+            account::log_in(profile, cfg, secrets, &email, secret, None).await?;
+        }
+    }
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn update_profile(
+    state: State<'_, AppState>,
+    id: String,
+    input: ProfileInput,
+) -> Result<ProfileView, CommandError> {
+    update(&state, &id, input).await
+}
+
+pub async fn update(
+    state: &AppState,
+    id: &str,
+    input: ProfileInput,
+) -> Result<ProfileView, CommandError> {
+    let old = state.profiles.load()?.get(id)?.clone();
+    let mut updated = draft(&input).into_profile()?;
+    updated.id = old.id.clone();
+    updated.quick_start = old.quick_start.clone();
+    let kind_changed = updated.kind != old.kind;
+    let forget_password = updated.kind == EndpointKind::Webserver && !updated.remember_password;
+    let updated = state.profiles.replace(updated)?;
+    if kind_changed {
+        // The old kind's secrets cannot sign in as the new kind.
+        state.secrets.delete_profile(&updated.id)?;
+    } else if forget_password {
+        state
+            .secrets
+            .delete(&signing_secret(&updated.id, updated.kind))?;
+    }
+    store_secret(state, &updated, &input).await?;
+    if input.make_default {
+        state.profiles.set_default(&updated.id)?;
+    }
+    tracing::info!(profile = %updated.name, "profile updated");
+    view(state, &updated.id)
+}
+
+#[tauri::command]
+pub async fn rename_profile(
+    state: State<'_, AppState>,
+    id: String,
+    new_name: String,
+) -> Result<ProfileView, CommandError> {
+    let p = state.profiles.rename(&id, &new_name)?;
+    tracing::info!(profile = %p.name, "profile renamed");
+    view(&state, &p.id)
+}
+
+#[tauri::command]
+pub async fn remove_profile(state: State<'_, AppState>, id: String) -> Result<(), CommandError> {
+    let removed = state.profiles.remove(&id)?;
+    // The profile is gone; secrets left behind are harmless, and `bai` can list orphans.
+    if let Err(e) = state.secrets.delete_profile(&removed.id) {
+        tracing::warn!(profile = %removed.name, "secrets not deleted: {e}");
+    }
+    tracing::info!(profile = %removed.name, "profile removed");
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn set_default_profile(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<ProfileView, CommandError> {
+    let p = state.profiles.set_default(&id)?;
+    view(&state, &p.id)
+}
+
+#[tauri::command]
+pub async fn test_connection(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<ConnectionReport, CommandError> {
+    test(&state, &id).await
+}
+
+pub async fn test(state: &AppState, id: &str) -> Result<ConnectionReport, CommandError> {
+    let profile = state.profiles.load()?.get(id)?.clone();
+    let client = account::connect(&profile, state.secrets.as_ref()).await?;
+    let info = client.server_info().await?;
+    let negotiated = client.api_version().await?;
+    let user = client.current_user().await?;
+    let role = match user.role.clone() {
+        Some(r) => Some(r),
+        None => client.role(None).await.ok().and_then(|r| r.global_role),
+    };
+    tracing::info!(profile = %profile.name, api = %info.version, "connection tested");
+    Ok(ConnectionReport {
+        server_version: info.manager,
+        api_version: info.version.to_string(),
+        negotiated_version: negotiated.to_string(),
+        email: user.email,
+        full_name: user.full_name.filter(|n| !n.is_empty()),
+        role,
+    })
+}
+
+#[tauri::command]
+pub async fn detect_endpoint(url: String) -> Result<DetectedView, CommandError> {
+    let endpoint = Endpoint::parse(&url)?;
+    let d = detect(&endpoint, &TlsOptions::default()).await?;
+    Ok(DetectedView {
+        endpoint: d.endpoint.to_string(),
+        kind: d.kind,
+        api_version: d.version.map(|v| v.to_string()),
+        manager_version: d.manager_version,
+    })
+}
+
+/// `import_env_profile`: a profile from the official client's `BACKEND_*` variables in the
+/// launcher's environment (the secret key goes to the secret store).
+#[tauri::command]
+pub async fn import_env_profile(
+    state: State<'_, AppState>,
+    name: Option<String>,
+) -> Result<ProfileView, CommandError> {
+    import_env(&state, name, |k| std::env::var(k).ok()).await
+}
+
+pub async fn import_env(
+    state: &AppState,
+    name: Option<String>,
+    var: impl Fn(&str) -> Option<String>,
+) -> Result<ProfileView, CommandError> {
+    let Some(env) = EnvAccount::from_vars(var)? else {
+        return Err(CommandError::new(
+            "nothing-to-import",
+            "BACKEND_ENDPOINT is not set in the launcher's environment: start the launcher from a shell where the official client's BACKEND_* variables are set, or add the profile by hand",
+        ));
+    };
+    if env.kind == EndpointKind::Webserver {
+        return Err(CommandError::new(
+            "invalid-input",
+            "BACKEND_ENDPOINT_TYPE=session has no password to import: add the profile by hand with your email and password",
+        ));
+    }
+    let input = ProfileInput {
+        name: name
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| "Imported".to_owned()),
+        endpoint: env.endpoint.to_string(),
+        kind: env.kind,
+        access_key: env.access_key,
+        email: None,
+        remember_password: false,
+        domain: Some(env.domain),
+        project: env.group,
+        resource_group: None,
+        skip_tls_verify: false,
+        ca_cert: None,
+        secret: env.secret_key,
+        make_default: false,
+    };
+    add(state, input).await
+}

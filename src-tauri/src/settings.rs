@@ -1,0 +1,211 @@
+//! App-wide settings in `settings.toml`, next to `profiles.toml`. Profile-specific choices (the
+//! default profile, its quick-start preset) stay in `profiles.toml`; this file holds only what
+//! belongs to the desktop app. Written atomically (temp file, fsync, rename); a file that does
+//! not parse is moved aside and reported, never silently overwritten.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::CommandError;
+
+const FILE_NAME: &str = "settings.toml";
+const FORMAT_VERSION: i64 = 1;
+
+/// What closing a notebook window does to its session.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NotebookClose {
+    /// Keep the session running; it can be reopened from the launcher or the tray.
+    KeepRunning,
+    /// Terminate the session.
+    Terminate,
+    /// Ask each time.
+    #[default]
+    Ask,
+}
+
+/// The app's own settings as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct AppSettings {
+    #[serde(default = "format_version")]
+    pub version: i64,
+    #[serde(default)]
+    pub notebook_close: NotebookClose,
+    /// Off unless the user turns it on.
+    #[serde(default)]
+    pub start_at_login: bool,
+}
+
+fn format_version() -> i64 {
+    FORMAT_VERSION
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        AppSettings {
+            version: FORMAT_VERSION,
+            notebook_close: NotebookClose::default(),
+            start_at_login: false,
+        }
+    }
+}
+
+/// Where the settings live, and how they are read and written.
+#[derive(Debug, Clone)]
+pub struct SettingsStore {
+    dir: PathBuf,
+}
+
+/// Settings as read, with what reading had to say (a damaged file set aside).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedSettings {
+    pub settings: AppSettings,
+    pub warning: Option<String>,
+}
+
+impl SettingsStore {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        SettingsStore { dir: dir.into() }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.join(FILE_NAME)
+    }
+
+    /// Read the settings; a missing file gives the defaults.
+    pub fn load(&self) -> Result<LoadedSettings, CommandError> {
+        let path = self.path();
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(LoadedSettings {
+                    settings: AppSettings::default(),
+                    warning: None,
+                });
+            }
+            Err(e) => return Err(io_error("read", &path, &e)),
+        };
+        match toml::from_str::<AppSettings>(&text) {
+            Ok(s) if s.version > FORMAT_VERSION => Err(CommandError::new(
+                "config-io",
+                format!(
+                    "{} was written by a newer version of the launcher (format {}); upgrade the launcher. The file was not changed",
+                    path.display(),
+                    s.version
+                ),
+            )),
+            Ok(settings) => Ok(LoadedSettings {
+                settings,
+                warning: None,
+            }),
+            Err(e) => {
+                let aside = path.with_extension(format!("toml.corrupt-{}", std::process::id()));
+                fs::rename(&path, &aside).map_err(|e| io_error("set aside", &path, &e))?;
+                Ok(LoadedSettings {
+                    settings: AppSettings::default(),
+                    warning: Some(format!(
+                        "{} could not be read ({}); it was moved to {} and the defaults are used",
+                        path.display(),
+                        e.message().trim(),
+                        aside.display()
+                    )),
+                })
+            }
+        }
+    }
+
+    /// Write the settings atomically: a temp file in the same directory, fsynced, renamed over.
+    pub fn save(&self, settings: &AppSettings) -> Result<(), CommandError> {
+        fs::create_dir_all(&self.dir).map_err(|e| io_error("create", &self.dir, &e))?;
+        let text = toml::to_string_pretty(settings).map_err(|e| {
+            CommandError::new("internal", format!("settings do not serialize: {e}"))
+        })?;
+        let path = self.path();
+        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)
+            .map_err(|e| io_error("create a temporary file in", &self.dir, &e))?;
+        tmp.write_all(text.as_bytes())
+            .and_then(|()| tmp.as_file().sync_all())
+            .map_err(|e| io_error("write", tmp.path(), &e))?;
+        tmp.persist(&path)
+            .map_err(|e| io_error("replace", &path, &e.error))?;
+        Ok(())
+    }
+}
+
+fn io_error(action: &str, path: &Path, e: &std::io::Error) -> CommandError {
+    CommandError::new(
+        "config-io",
+        format!(
+            "cannot {action} {}: {e}. Check the folder exists and is writable",
+            path.display()
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_file_gives_defaults_and_saved_settings_read_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SettingsStore::new(dir.path());
+        let loaded = store.load().expect("load");
+        assert_eq!(loaded.settings, AppSettings::default());
+        assert!(
+            !loaded.settings.start_at_login,
+            "autostart is off by default"
+        );
+
+        let s = AppSettings {
+            notebook_close: NotebookClose::Terminate,
+            start_at_login: true,
+            ..AppSettings::default()
+        };
+        store.save(&s).expect("save");
+        let text = fs::read_to_string(store.path()).expect("file");
+        assert!(text.contains("notebook-close = \"terminate\""), "{text}");
+        assert_eq!(store.load().expect("load").settings, s);
+        // Only settings.toml is left: the temp file was renamed, not copied.
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from(FILE_NAME)]);
+    }
+
+    #[test]
+    fn a_damaged_file_is_set_aside_and_reported() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SettingsStore::new(dir.path());
+        fs::write(store.path(), "notebook-close = [").expect("write");
+        let loaded = store.load().expect("load");
+        assert_eq!(loaded.settings, AppSettings::default());
+        let warning = loaded.warning.expect("a warning");
+        assert!(warning.contains("could not be read"), "{warning}");
+        assert!(!store.path().exists(), "the damaged file was moved");
+        let aside: Vec<_> = fs::read_dir(dir.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(aside[0].starts_with("settings.toml.corrupt-"), "{aside:?}");
+    }
+
+    #[test]
+    fn a_newer_format_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SettingsStore::new(dir.path());
+        fs::write(store.path(), "version = 99\n").expect("write");
+        let e = store.load().expect_err("newer");
+        assert_eq!(e.code, "config-io");
+        assert!(e.message.contains("newer version"), "{}", e.message);
+        assert_eq!(
+            fs::read_to_string(store.path()).expect("kept"),
+            "version = 99\n"
+        );
+    }
+}

@@ -1,0 +1,265 @@
+//! The real OS keyring, through the real `bai` binary. The ignored tests need a Secret
+//! Service: `scripts/with-keyring.sh cargo test -p bai-cli --test keyring -- --ignored`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use bai_secrets::{KeyringStore, SecretStore};
+use bai_testkit::{Config, TestKit};
+use common::*;
+
+/// The tests share the launcher's keyring service, so they take turns.
+static KEYRING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+async fn kit() -> TestKit {
+    TestKit::start(Config::default()).await.expect("testkit")
+}
+
+/// Runs blocking `bai` calls off the runtime's thread so the testkit keeps serving.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(f).await.expect("join")
+}
+
+fn launcher_entries() -> Vec<String> {
+    let out = std::process::Command::new("secret-tool")
+        .args([
+            "search",
+            "--all",
+            "service",
+            bai_secrets::keyring_store::SERVICE,
+        ])
+        .output()
+        .expect("secret-tool runs");
+    // secret-tool prints the attributes of each match on stderr and the secrets on stdout.
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text.lines()
+        .filter(|l| l.contains("attribute.username"))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn add_keypair(bai: &Bai, name: &str, url: &str) -> Run {
+    bai.run(
+        &[
+            "profile",
+            "add",
+            name,
+            "--endpoint",
+            url,
+            "--access-key",
+            AK,
+            "--secret-key-stdin",
+        ],
+        &format!("{SK}\n"),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Secret Service"]
+async fn profiles_share_the_keyring_across_processes() {
+    let _turn = KEYRING.lock().await;
+    let kit = kit().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().to_path_buf();
+    let url = kit.manager_url();
+    blocking(move || {
+        let bai = Bai::new(&cfg);
+        add_keypair(&bai, "kit", &url).ok();
+        // Another process reads the secret the first one stored.
+        let test = Bai::new(&cfg).run(&["profile", "test", "kit"], "").ok();
+        assert!(test.out.contains(EMAIL), "{}", test.out);
+        let show = bai.run(&["profile", "show", "kit"], "").ok();
+        assert!(show.out.contains("wJ****EY"), "{}", show.out);
+        bai.run(&["profile", "rename", "kit", "renamed"], "").ok();
+        let test = Bai::new(&cfg).run(&["profile", "test", "renamed"], "").ok();
+        assert!(test.out.contains("v9.20250722"), "{}", test.out);
+        assert!(
+            !launcher_entries().is_empty(),
+            "secret-tool sees our entries"
+        );
+        bai.run(&["profile", "remove", "renamed"], "").ok();
+    })
+    .await;
+    assert_eq!(KeyringStore::new().list().expect("list"), vec![]);
+    assert_eq!(
+        launcher_entries(),
+        Vec::<String>::new(),
+        "nothing of ours is left"
+    );
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir)
+        .expect("read dir")
+        .filter_map(Result::ok)
+    {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Secret Service"]
+async fn no_secret_leaks_into_files_logs_or_output() {
+    let _turn = KEYRING.lock().await;
+    let kit = kit().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("cfg");
+    let (api, web) = (kit.manager_url(), kit.webserver_url());
+    let cfg2 = cfg.clone();
+    let transcript = blocking(move || {
+        let bai = Bai::new(&cfg2);
+        fn v<'a>(args: &[&'a str]) -> Vec<&'a str> {
+            [&["-vv"][..], args].concat()
+        }
+        bai.run(
+            &v(&[
+                "profile",
+                "add",
+                "api",
+                "--endpoint",
+                &api,
+                "--access-key",
+                AK,
+                "--secret-key-stdin",
+            ]),
+            &format!("{SK}\n"),
+        )
+        .ok();
+        let add = bai
+            .run(
+                &v(&[
+                    "profile",
+                    "add",
+                    "web",
+                    "--endpoint",
+                    &web,
+                    "--email",
+                    EMAIL,
+                    "--password-stdin",
+                    "--remember-password",
+                ]),
+                &format!("{PASSWORD}\n"),
+            )
+            .ok();
+        assert!(add.out.contains("logged in"), "{}", add.out);
+        for args in [
+            &["profile", "show", "api"][..],
+            &["profile", "show", "web"],
+            &["--json", "profile", "show", "api"],
+            &["profile", "list"],
+            &["profile", "test", "api"],
+            &["profile", "test", "web"],
+            &["--json", "profile", "test", "web"],
+            &["profile", "export"],
+            &["--json", "profile", "export"],
+            &["profile", "rename", "api", "api2"],
+            &["profile", "test", "api2"],
+            &["profile", "secrets", "--orphans"],
+        ] {
+            bai.run(&v(args), "").ok();
+        }
+        let test = bai.run(&["profile", "test", "web"], "").ok();
+        assert!(test.out.contains(EMAIL), "{}", test.out);
+        bai.run(&v(&["profile", "remove", "api2"]), "").ok();
+        bai.run(&v(&["profile", "remove", "web"]), "").ok();
+        bai.transcript.borrow().clone()
+    })
+    .await;
+    assert!(
+        transcript.contains("TRACE") || transcript.contains("DEBUG"),
+        "-vv logs"
+    );
+    assert!(
+        transcript.contains("wJ****EY"),
+        "show printed the masked key"
+    );
+    let files = files_under(&cfg);
+    assert!(!files.is_empty());
+    for secret in [SK, PASSWORD] {
+        assert_eq!(
+            transcript.matches(secret).count(),
+            0,
+            "{secret:?} in the output"
+        );
+        for f in &files {
+            let bytes = std::fs::read(f).expect("read");
+            let text = String::from_utf8_lossy(&bytes);
+            assert_eq!(
+                text.matches(secret).count(),
+                0,
+                "{secret:?} in {}",
+                f.display()
+            );
+        }
+    }
+    assert_eq!(KeyringStore::new().list().expect("list"), vec![]);
+}
+
+/// No D-Bus at all (`with-keyring.sh --no-dbus`): adding a keypair profile fails with
+/// `keyring-unavailable` and a readable message; listing still works.
+#[test]
+fn without_dbus_add_fails_and_list_works() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/with-keyring.sh");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bai = Bai::new(dir.path());
+    let in_no_dbus = |args: &[&str], stdin: &str| {
+        let inner = bai.command(args);
+        let mut c = std::process::Command::new("bash");
+        c.arg(&script)
+            .arg("--no-dbus")
+            .arg(inner.get_program())
+            .args(inner.get_args());
+        for k in &bai.remove_env {
+            c.env_remove(k);
+        }
+        run_command(c, stdin, &bai.transcript)
+    };
+    let add = in_no_dbus(
+        &[
+            "profile",
+            "add",
+            "work",
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "--access-key",
+            AK,
+            "--secret-key-stdin",
+        ],
+        &format!("{SK}\n"),
+    );
+    assert_eq!(add.code, Some(1), "{}", add.all());
+    assert!(
+        add.err.starts_with("error[keyring-unavailable]: the OS keyring is not available: no D-Bus session bus is reachable"),
+        "{}",
+        add.err
+    );
+    let web = in_no_dbus(
+        &[
+            "profile",
+            "add",
+            "web",
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "--email",
+            EMAIL,
+        ],
+        "",
+    );
+    assert_eq!(web.code, Some(0), "{}", web.all());
+    let list = in_no_dbus(&["profile", "list"], "");
+    assert_eq!(list.code, Some(0), "{}", list.all());
+    assert!(list.out.contains("* web"), "{}", list.out);
+    assert!(!list.out.contains("work"), "{}", list.out);
+}

@@ -38,6 +38,7 @@ step "real OS keyring (gnome-keyring in a private D-Bus session; then none)"
 bash scripts/with-keyring.sh cargo test -p bai-secrets --locked --test os_keyring -- --ignored --skip without_a_secret_service
 bash scripts/with-keyring.sh --no-provider cargo test -p bai-secrets --locked --test os_keyring -- --ignored without_a_secret_service
 bash scripts/with-keyring.sh --no-dbus cargo test -p bai-secrets --locked --test os_keyring -- --ignored without_a_secret_service
+bash scripts/with-keyring.sh cargo test -p bai-cli --locked --test keyring -- --ignored
 
 step "conformance with the official Backend.AI SDK"
 bash tests/conformance/run.sh

@@ -1,0 +1,418 @@
+//! The profile, settings and demo commands through the real IPC path, against a real
+//! Backend.AI-compatible server (the testkit) on loopback. Secrets are in an in-memory store.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use bai_launcher::AppState;
+use bai_secrets::{SecretKind, SecretRef, SecretStore};
+use bai_testkit::{
+    ADMIN_ACCESS_KEY, ADMIN_EMAIL, ADMIN_PASSWORD, ADMIN_SECRET_KEY, Config, MANAGER_VERSION,
+    TestKit,
+};
+use common::*;
+use serde_json::{Value, json};
+use tauri::test::MockRuntime;
+use tauri::{Manager, WebviewWindow};
+
+/// A testkit on its own runtime, alive as long as this value.
+struct Server {
+    kit: TestKit,
+    _rt: tokio::runtime::Runtime,
+}
+
+fn server() -> Server {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let kit = rt
+        .block_on(TestKit::start(Config::default()))
+        .expect("testkit starts");
+    Server { kit, _rt: rt }
+}
+
+fn call(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    invoke_from(w, cmd, local_origin(), args)
+}
+
+fn ok(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Value {
+    call(w, cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+}
+
+fn keypair_input(name: &str, endpoint: &str, secret: &str) -> Value {
+    json!({"input": {
+        "name": name, "endpoint": endpoint, "kind": "api",
+        "accessKey": ADMIN_ACCESS_KEY, "secret": secret,
+    }})
+}
+
+/// Every file under `dir`, read as text, joined: to check a secret never lands on disk.
+fn all_files(dir: &Path) -> String {
+    let mut out = String::new();
+    for entry in std::fs::read_dir(dir).expect("dir").flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.push_str(&all_files(&p));
+        } else {
+            out.push_str(&String::from_utf8_lossy(&std::fs::read(&p).expect("read")));
+        }
+    }
+    out
+}
+
+#[test]
+fn first_run_has_no_profiles_and_default_settings() {
+    let t = app();
+    let w = launcher(&t.app);
+    let list = ok(&w, "list_profiles", json!({}));
+    assert_eq!(list["profiles"], json!([]));
+    assert_eq!(list["defaultId"], Value::Null);
+    assert_eq!(list["keyringError"], Value::Null);
+    let settings = ok(&w, "get_settings", json!({}));
+    assert_eq!(
+        settings,
+        json!({"defaultProfileId": null, "quickStart": null, "notebookClose": "ask",
+               "startAtLogin": false, "warning": null})
+    );
+    // Listing never writes: no config file appears.
+    assert!(!t.dir.path().join("profiles.toml").exists());
+}
+
+#[test]
+fn a_keypair_profile_is_added_listed_masked_and_tested() {
+    let s = server();
+    let t = app();
+    let w = launcher(&t.app);
+    let added = ok(
+        &w,
+        "add_profile",
+        keypair_input("Lab", &s.kit.manager_url(), ADMIN_SECRET_KEY),
+    );
+    assert_eq!(added["name"], "Lab");
+    assert_eq!(added["hasSecret"], true);
+    assert_eq!(added["secretMasked"], "wJ****EY");
+    assert_eq!(added["isDefault"], true, "the first profile is the default");
+    let id = added["id"].as_str().expect("an id").to_owned();
+
+    let list = ok(&w, "list_profiles", json!({}));
+    assert_eq!(list["profiles"].as_array().map(Vec::len), Some(1));
+    assert_eq!(list["defaultId"], id.as_str());
+    assert!(!list.to_string().contains(ADMIN_SECRET_KEY));
+    assert!(!added.to_string().contains(ADMIN_SECRET_KEY));
+
+    // The secret is in the secret store, keyed by id, and nowhere in the config dir.
+    let stored = t
+        .secrets
+        .get(&SecretRef::new(&id, SecretKind::SecretKey))
+        .expect("get")
+        .expect("stored");
+    assert_eq!(stored.expose(), ADMIN_SECRET_KEY);
+    let on_disk = all_files(t.dir.path());
+    assert!(on_disk.contains(ADMIN_ACCESS_KEY), "the profile is on disk");
+    assert!(!on_disk.contains(ADMIN_SECRET_KEY), "the secret is not");
+
+    let report = ok(&w, "test_connection", json!({"id": id}));
+    assert_eq!(report["email"], ADMIN_EMAIL);
+    assert_eq!(report["serverVersion"], MANAGER_VERSION);
+    assert_eq!(report["role"], "superadmin");
+    assert!(
+        report["apiVersion"]
+            .as_str()
+            .is_some_and(|v| v.starts_with('v')),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_wrong_secret_fails_the_test_with_auth_failed() {
+    let s = server();
+    let t = app();
+    let w = launcher(&t.app);
+    let added = ok(
+        &w,
+        "add_profile",
+        keypair_input("Lab", &s.kit.manager_url(), "not-the-secret-key-0000"),
+    );
+    let err = call(&w, "test_connection", json!({"id": added["id"]})).expect_err("401");
+    assert_eq!(err["code"], "auth-failed", "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("authentication failed")),
+        "{err}"
+    );
+}
+
+#[test]
+fn edit_rename_default_and_remove() {
+    let s = server();
+    let t = app();
+    let w = launcher(&t.app);
+    let a = ok(
+        &w,
+        "add_profile",
+        keypair_input("A", &s.kit.manager_url(), "x"),
+    );
+    let b = ok(
+        &w,
+        "add_profile",
+        keypair_input("B", &s.kit.manager_url(), "y"),
+    );
+    assert_eq!(b["isDefault"], false);
+
+    // Editing without a secret keeps the stored one.
+    let edited = ok(
+        &w,
+        "update_profile",
+        json!({"id": a["id"], "input": {
+            "name": "A", "endpoint": s.kit.manager_url(), "kind": "api",
+            "accessKey": "AKNEW", "project": "research"}}),
+    );
+    assert_eq!(edited["accessKey"], "AKNEW");
+    assert_eq!(edited["project"], "research");
+    assert_eq!(edited["hasSecret"], true);
+
+    let renamed = ok(
+        &w,
+        "rename_profile",
+        json!({"id": a["id"], "newName": "Alpha"}),
+    );
+    assert_eq!(renamed["name"], "Alpha");
+    assert_eq!(
+        renamed["id"], a["id"],
+        "renaming keeps the id, so the secret"
+    );
+    assert_eq!(renamed["hasSecret"], true);
+
+    let clash = call(
+        &w,
+        "rename_profile",
+        json!({"id": b["id"], "newName": "Alpha"}),
+    )
+    .expect_err("taken");
+    assert_eq!(clash["code"], "profile-exists");
+
+    let d = ok(&w, "set_default_profile", json!({"id": b["id"]}));
+    assert_eq!(d["isDefault"], true);
+    assert_eq!(ok(&w, "list_profiles", json!({}))["defaultId"], b["id"]);
+
+    ok(&w, "remove_profile", json!({"id": b["id"]}));
+    let list = ok(&w, "list_profiles", json!({}));
+    assert_eq!(list["profiles"].as_array().map(Vec::len), Some(1));
+    assert_eq!(list["defaultId"], Value::Null);
+    let b_id = b["id"].as_str().expect("id");
+    assert_eq!(
+        t.secrets
+            .get(&SecretRef::new(b_id, SecretKind::SecretKey))
+            .expect("get"),
+        None,
+        "removing deletes its secrets"
+    );
+    let gone = call(&w, "remove_profile", json!({"id": b["id"]})).expect_err("gone");
+    assert_eq!(gone["code"], "profile-not-found");
+}
+
+#[test]
+fn invalid_input_is_refused_with_its_code() {
+    let t = app();
+    let w = launcher(&t.app);
+    let e = call(&w, "add_profile", keypair_input("X", "ftp://nowhere", "s")).expect_err("bad");
+    assert_eq!(e["code"], "invalid-endpoint");
+    let e = call(
+        &w,
+        "add_profile",
+        json!({"input": {"name": " ", "endpoint": "http://127.0.0.1:1", "kind": "api",
+                         "accessKey": "AK"}}),
+    )
+    .expect_err("no name");
+    assert_eq!(e["code"], "invalid-input");
+    assert_eq!(ok(&w, "list_profiles", json!({}))["profiles"], json!([]));
+}
+
+#[test]
+fn detect_tells_the_api_from_the_webserver() {
+    let s = server();
+    let t = app();
+    let w = launcher(&t.app);
+    let api = ok(&w, "detect_endpoint", json!({"url": s.kit.manager_url()}));
+    assert_eq!(api["kind"], "api");
+    assert_eq!(api["managerVersion"], MANAGER_VERSION);
+    // A pasted web UI page address: the origin is what gets stored.
+    let pasted = format!("{}/summary", s.kit.webserver_url());
+    let web = ok(&w, "detect_endpoint", json!({"url": pasted}));
+    assert_eq!(web["kind"], "webserver");
+    assert_eq!(web["endpoint"], s.kit.webserver_url());
+    let refused =
+        call(&w, "detect_endpoint", json!({"url": "http://127.0.0.1:9"})).expect_err("closed");
+    assert_eq!(refused["code"], "connection-refused");
+}
+
+#[test]
+fn a_webserver_profile_with_a_remembered_password_signs_in() {
+    let s = server();
+    let t = app();
+    let w = launcher(&t.app);
+    let added = ok(
+        &w,
+        "add_profile",
+        json!({"input": {"name": "Web", "endpoint": s.kit.webserver_url(), "kind": "webserver",
+                         "email": ADMIN_EMAIL, "rememberPassword": true, "secret": ADMIN_PASSWORD}}),
+    );
+    assert_eq!(added["hasSecret"], true);
+    let report = ok(&w, "test_connection", json!({"id": added["id"]}));
+    assert_eq!(report["email"], ADMIN_EMAIL);
+}
+
+#[test]
+fn settings_persist_with_the_default_profiles_quick_start() {
+    let s = server();
+    let t = app();
+    let w = launcher(&t.app);
+    let a = ok(
+        &w,
+        "add_profile",
+        keypair_input("A", &s.kit.manager_url(), "x"),
+    );
+    let saved = ok(
+        &w,
+        "save_settings",
+        json!({"input": {"defaultProfileId": a["id"], "notebookClose": "terminate",
+            "startAtLogin": false,
+            "quickStart": {"image": " python ", "resources": {"cpu": "2", "mem": ""}, "app": "jupyterlab"}}}),
+    );
+    assert_eq!(saved["notebookClose"], "terminate");
+    assert_eq!(
+        saved["quickStart"],
+        json!({"image": "python", "resources": {"cpu": "2"}, "app": "jupyterlab"})
+    );
+    // A fresh app over the same directory sees the same settings.
+    let again =
+        bai_launcher::commands::settings::view(&AppState::new(t.dir.path(), t.secrets.clone()))
+            .expect("view");
+    assert_eq!(serde_json::to_value(&again).expect("json"), saved);
+    assert!(t.dir.path().join("settings.toml").exists());
+}
+
+#[test]
+fn import_from_the_official_clients_environment() {
+    let s = server();
+    let t = app();
+    let state = t.app.state::<AppState>();
+    let url = s.kit.manager_url();
+    let vars = |k: &str| match k {
+        "BACKEND_ENDPOINT" => Some(url.clone()),
+        "BACKEND_ACCESS_KEY" => Some(ADMIN_ACCESS_KEY.to_owned()),
+        "BACKEND_SECRET_KEY" => Some(ADMIN_SECRET_KEY.to_owned()),
+        _ => None,
+    };
+    let rt = tokio::runtime::Runtime::new().expect("rt");
+    let p = rt
+        .block_on(bai_launcher::commands::profiles::import_env(
+            &state, None, vars,
+        ))
+        .expect("imported");
+    assert_eq!(p.name, "Imported");
+    assert!(p.has_secret);
+    let report = rt
+        .block_on(bai_launcher::commands::profiles::test(&state, &p.id))
+        .expect("works");
+    assert_eq!(report.email, ADMIN_EMAIL);
+    let e = rt
+        .block_on(bai_launcher::commands::profiles::import_env(
+            &state,
+            None,
+            |_| None,
+        ))
+        .expect_err("nothing set");
+    assert_eq!(e.code, "nothing-to-import");
+}
+
+/// A stand-in for `bai-testkit`: a real child process that prints the ready line of the real
+/// server (started in this test) and then waits to be stopped.
+fn fake_testkit(dir: &Path, kit: &TestKit, pid_file: &Path) -> std::path::PathBuf {
+    let line = json!({
+        "manager_url": kit.manager_url(), "webserver_url": kit.webserver_url(),
+        "access_key": ADMIN_ACCESS_KEY, "secret_key": ADMIN_SECRET_KEY,
+        "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "jupyter": null,
+    });
+    let script = dir.join("fake-testkit");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho $$ > '{}'\n[ \"$1 $2\" = '--jupyter auto' ] || exit 3\necho '{}'\nexec sleep 600\n",
+            pid_file.display(),
+            line
+        ),
+    )
+    .expect("script");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    script
+}
+
+fn alive(pid: &str) -> bool {
+    Path::new(&format!("/proc/{pid}")).exists()
+        && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .unwrap_or_default()
+            .contains(") Z ")
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_demo_starts_adds_one_profile_and_stops_on_shut_down() {
+    let s = server();
+    let bin_dir = tempfile::tempdir().expect("tempdir");
+    let pid_file = bin_dir.path().join("pid");
+    let script = fake_testkit(bin_dir.path(), &s.kit, &pid_file);
+    let t = app_with(|st| st.with_testkit_bin(&script));
+    let w = launcher(&t.app);
+
+    let demo = ok(&w, "start_demo", json!({}));
+    assert_eq!(demo["name"], "Demo");
+    assert_eq!(demo["endpoint"], s.kit.manager_url());
+    assert_eq!(demo["hasSecret"], true);
+    let pid = std::fs::read_to_string(&pid_file)
+        .expect("pid")
+        .trim()
+        .to_owned();
+    assert!(alive(&pid), "the demo server runs");
+    let report = ok(&w, "test_connection", json!({"id": demo["id"]}));
+    assert_eq!(report["email"], ADMIN_EMAIL);
+
+    // A second start reuses the running server and the same profile.
+    let again = ok(&w, "start_demo", json!({}));
+    assert_eq!(again["id"], demo["id"]);
+    assert_eq!(
+        ok(&w, "list_profiles", json!({}))["profiles"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+
+    t.app.state::<AppState>().shut_down();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while alive(&pid) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!alive(&pid), "quitting stops the demo server");
+}
+
+#[test]
+fn a_missing_demo_binary_says_how_to_get_it() {
+    let t = app_with(|st| st.with_testkit_bin("/nonexistent/bai-testkit"));
+    let e = call(&launcher(&t.app), "start_demo", json!({})).expect_err("missing");
+    assert_eq!(e["code"], "demo-unavailable");
+    assert!(
+        e["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("cargo build -p bai-testkit")),
+        "{e}"
+    );
+}

@@ -14,6 +14,7 @@ use crate::report::CliError;
 pub async fn run(ctx: &mut Context<'_>, args: AddArgs) -> Result<(), CliError> {
     let f = args.fields;
     let kind = infer_kind(&f)?;
+    let inferred = f.kind.is_none();
     let endpoint = f.endpoint.clone().ok_or_else(|| {
         CliError::input("--endpoint URL is required, e.g. --endpoint https://api.example.com")
     })?;
@@ -99,6 +100,9 @@ pub async fn run(ctx: &mut Context<'_>, args: AddArgs) -> Result<(), CliError> {
         .default_profile()
         .is_some_and(|d| d.id == profile.id);
     ctx.warn_insecure(&profile)?;
+    if inferred {
+        warn_if_other_kind(ctx, &profile).await?;
+    }
     if ctx.json {
         return ctx.print_json(&json!({
             "name": profile.name,
@@ -154,4 +158,36 @@ async fn first_login(
             Ok(false)
         }
     }
+}
+
+/// When the kind was only inferred, ask the server what it is and warn on a mismatch. Best
+/// effort: no answer within a few seconds, or any error, says nothing.
+async fn warn_if_other_kind(ctx: &mut Context<'_>, profile: &Profile) -> Result<(), CliError> {
+    let (Ok(endpoint), Ok(tls)) = (profile.endpoint(), account::tls_options(profile)) else {
+        return Ok(());
+    };
+    let probe = bai_core::client::detect(&endpoint, &tls);
+    let found = match tokio::time::timeout(std::time::Duration::from_secs(3), probe).await {
+        Ok(Ok(found)) => found,
+        Ok(Err(e)) => {
+            tracing::debug!("endpoint check skipped: {e}");
+            return Ok(());
+        }
+        Err(_) => return Ok(()),
+    };
+    if found.kind != profile.kind {
+        let (flag, what) = match found.kind {
+            EndpointKind::Api => (
+                "--kind api --access-key AK --secret-key-stdin",
+                "a manager API",
+            ),
+            EndpointKind::Webserver => ("--kind webserver --email EMAIL", "a web UI server"),
+        };
+        writeln!(
+            ctx.err,
+            "warning: {} looks like {what}, but profile {:?} was added as {}; if signing in fails, fix it with `bai profile edit {:?} {flag}`",
+            profile.endpoint, profile.name, profile.kind, profile.name
+        )?;
+    }
+    Ok(())
 }

@@ -436,6 +436,7 @@ fn concurrent_adds_lose_nothing() {
             let secrets = secrets.clone();
             std::thread::spawn(move || {
                 let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
                     .build()
                     .expect("runtime");
                 let env = HashMap::new();
@@ -794,6 +795,32 @@ mod online {
 
         let api = h.run(&["profile", "login", "web-none"], "").await;
         assert_eq!(api.code(), "profile-not-found");
+    }
+
+    #[tokio::test]
+    async fn add_warns_when_the_endpoint_looks_like_the_other_kind() {
+        let kit = kit().await;
+        let h = Harness::new();
+        let url = kit.manager_url();
+        let add = h
+            .run(
+                &[
+                    "profile",
+                    "add",
+                    "mixed",
+                    "--endpoint",
+                    &url,
+                    "--email",
+                    EMAIL,
+                ],
+                "",
+            )
+            .await
+            .ok();
+        assert!(add.err.contains("looks like a manager API"), "{}", add.err);
+        assert!(add.err.contains("--kind api"), "{}", add.err);
+        let fine = add_api(&h, "fine", &url, SK).await.ok();
+        assert!(!fine.err.contains("looks like"), "{}", fine.err);
     }
 
     #[tokio::test]

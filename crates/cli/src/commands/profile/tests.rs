@@ -340,6 +340,71 @@ async fn edit_changes_fields_and_replaces_secrets() {
 }
 
 #[tokio::test]
+async fn tls_settings_are_checked_and_stored() {
+    let h = Harness::new();
+    let missing = h
+        .run(
+            &[
+                "profile",
+                "add",
+                "t",
+                "--endpoint",
+                "https://h:1",
+                "--email",
+                EMAIL,
+                "--ca-cert",
+                "/nonexistent/ca.pem",
+            ],
+            "",
+        )
+        .await;
+    assert_eq!(missing.code(), "invalid-input");
+    assert!(
+        missing.message().contains("/nonexistent/ca.pem"),
+        "{}",
+        missing.message()
+    );
+    let ca = h.dir.path().join("ca.pem");
+    std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\n").expect("write");
+    let ca_arg = ca.display().to_string();
+    let add = h
+        .run(
+            &[
+                "profile",
+                "add",
+                "t",
+                "--kind",
+                "webserver",
+                "--endpoint",
+                "https://h:1",
+                "--email",
+                EMAIL,
+                "--ca-cert",
+                &ca_arg,
+                "--insecure-skip-verify",
+            ],
+            "",
+        )
+        .await
+        .ok();
+    assert!(add.err.contains("does not verify TLS"), "{}", add.err);
+    let p = h.store().load().expect("load").get("t").expect("t").clone();
+    assert_eq!(
+        p.tls.ca_cert.as_deref(),
+        Some(ca.canonicalize().expect("abs").as_path())
+    );
+    assert!(p.tls.skip_verify);
+    h.run(
+        &["profile", "edit", "t", "--no-ca-cert", "--verify-tls"],
+        "",
+    )
+    .await
+    .ok();
+    let p = h.store().load().expect("load").get("t").expect("t").clone();
+    assert_eq!(p.tls, Default::default());
+}
+
+#[tokio::test]
 async fn export_has_no_secrets() {
     let h = Harness::new();
     add_api(&h, "a", "http://h:1", SK).await.ok();
@@ -821,6 +886,60 @@ mod online {
         assert!(add.err.contains("--kind api"), "{}", add.err);
         let fine = add_api(&h, "fine", &url, SK).await.ok();
         assert!(!fine.err.contains("looks like"), "{}", fine.err);
+    }
+
+    #[tokio::test]
+    async fn login_passes_the_one_time_code() {
+        let user = bai_testkit::User::new("otp@lablup.com", "otp-pass-1", "user")
+            .with_keypair(
+                "AKIAOTPUSEREXAMPLE00",
+                "otp-user-secret-key-0000000000000000000",
+            )
+            .with_otp("123456");
+        let mut config = Config::default();
+        config.users.push(user);
+        let kit = TestKit::start(config).await.expect("testkit");
+        let h = Harness::new();
+        let url = kit.webserver_url();
+        h.run(
+            &[
+                "profile",
+                "add",
+                "otp",
+                "--kind",
+                "webserver",
+                "--endpoint",
+                &url,
+                "--email",
+                "otp@lablup.com",
+            ],
+            "",
+        )
+        .await
+        .ok();
+        let no_code = h
+            .run(
+                &["profile", "login", "otp", "--password-stdin"],
+                "otp-pass-1\n",
+            )
+            .await;
+        assert_eq!(no_code.code(), "otp-required");
+        h.run(
+            &[
+                "profile",
+                "login",
+                "otp",
+                "--password-stdin",
+                "--otp",
+                "123456",
+            ],
+            "otp-pass-1\n",
+        )
+        .await
+        .ok();
+        let out = h.run(&["profile", "test", "otp"], "").await.ok();
+        assert!(out.out.contains("otp@lablup.com"), "{}", out.out);
+        assert!(out.out.contains("role:         user"), "{}", out.out);
     }
 
     #[tokio::test]

@@ -40,8 +40,21 @@ export class ApiError extends Error implements CommandError {
   }
 }
 
-/** Every command the shell exposes; keep in step with src-tauri/build.rs. */
-type Command = "app_info";
+/** Every command the shell exposes; keep in step with src-tauri/src/commands/names.rs. */
+type Command =
+  | "app_info"
+  | "list_profiles"
+  | "add_profile"
+  | "update_profile"
+  | "rename_profile"
+  | "remove_profile"
+  | "set_default_profile"
+  | "test_connection"
+  | "detect_endpoint"
+  | "import_env_profile"
+  | "get_settings"
+  | "save_settings"
+  | "start_demo";
 
 /** Turns whatever `invoke` rejected with into an {@link ApiError}. */
 export function toApiError(raw: unknown): ApiError {
@@ -83,4 +96,160 @@ async function call<T>(command: Command, args?: Record<string, unknown>): Promis
 /** The launcher's version and the Backend.AI API versions it speaks. */
 export function appInfo(): Promise<AppInfo> {
   return call<AppInfo>("app_info");
+}
+
+/** Which kind of server an endpoint is: the manager API (keypair) or the web UI's server. */
+export type EndpointKind = "api" | "webserver";
+
+/** What a quick start launches (mirrors `bai_core::profile::LaunchPreset`). */
+export interface LaunchPreset {
+  image?: string;
+  preset?: string;
+  /** Slot name → amount, e.g. `{cpu: "2", mem: "4g"}`. */
+  resources?: Record<string, string>;
+  app?: string;
+}
+
+/** A profile as the shell shows it; never holds a secret, only whether one is stored. */
+export interface Profile {
+  id: string;
+  name: string;
+  endpoint: string;
+  kind: EndpointKind;
+  accessKey: string | null;
+  email: string | null;
+  rememberPassword: boolean;
+  domain: string;
+  project: string | null;
+  resourceGroup: string | null;
+  quickStart: LaunchPreset;
+  skipTlsVerify: boolean;
+  caCert: string | null;
+  isDefault: boolean;
+  hasSecret: boolean;
+  /** e.g. "wJ****EY". */
+  secretMasked: string | null;
+}
+
+export interface ProfileList {
+  profiles: Profile[];
+  defaultId: string | null;
+  warnings: string[];
+  /** The keyring could not be read: the list still works, secrets show as unknown. */
+  keyringError: CommandError | null;
+}
+
+/** What the add/edit form sends. `secret` is the only way a secret crosses IPC (inward). */
+export interface ProfileInput {
+  name: string;
+  endpoint: string;
+  kind: EndpointKind;
+  accessKey?: string;
+  email?: string;
+  rememberPassword?: boolean;
+  domain?: string;
+  project?: string;
+  resourceGroup?: string;
+  skipTlsVerify?: boolean;
+  caCert?: string;
+  /** Secret key (api) or password (webserver); empty keeps the stored one. */
+  secret?: string;
+  makeDefault?: boolean;
+}
+
+export interface ConnectionReport {
+  serverVersion: string | null;
+  apiVersion: string;
+  negotiatedVersion: string;
+  email: string;
+  fullName: string | null;
+  role: string | null;
+}
+
+export interface Detected {
+  endpoint: string;
+  kind: EndpointKind;
+  apiVersion: string | null;
+  managerVersion: string | null;
+}
+
+export type NotebookClose = "keep-running" | "terminate" | "ask";
+
+export interface Settings {
+  defaultProfileId: string | null;
+  quickStart: LaunchPreset | null;
+  notebookClose: NotebookClose;
+  startAtLogin: boolean;
+  warning: string | null;
+}
+
+export interface SettingsInput {
+  defaultProfileId: string | null;
+  quickStart?: LaunchPreset;
+  notebookClose: NotebookClose;
+  startAtLogin: boolean;
+}
+
+export function listProfiles(): Promise<ProfileList> {
+  return call<ProfileList>("list_profiles");
+}
+
+export function addProfile(input: ProfileInput): Promise<Profile> {
+  return call<Profile>("add_profile", { input });
+}
+
+export function updateProfile(id: string, input: ProfileInput): Promise<Profile> {
+  return call<Profile>("update_profile", { id, input });
+}
+
+export function renameProfile(id: string, newName: string): Promise<Profile> {
+  return call<Profile>("rename_profile", { id, newName });
+}
+
+export function removeProfile(id: string): Promise<void> {
+  return call<void>("remove_profile", { id });
+}
+
+export function setDefaultProfile(id: string): Promise<Profile> {
+  return call<Profile>("set_default_profile", { id });
+}
+
+/** Signs in and asks the server about itself and the user (needs the network). */
+export function testConnection(id: string): Promise<ConnectionReport> {
+  return call<ConnectionReport>("test_connection", { id });
+}
+
+/** Probes an address (an API endpoint, or a pasted web UI page) for its kind. */
+export function detectEndpoint(url: string): Promise<Detected> {
+  return call<Detected>("detect_endpoint", { url });
+}
+
+/** A profile from the official client's BACKEND_* variables in the launcher's environment. */
+export function importEnvProfile(name?: string): Promise<Profile> {
+  return call<Profile>("import_env_profile", { name: name ?? null });
+}
+
+export function getSettings(): Promise<Settings> {
+  return call<Settings>("get_settings");
+}
+
+export function saveSettings(input: SettingsInput): Promise<Settings> {
+  return call<Settings>("save_settings", { input });
+}
+
+/** Starts the local demo server and adds (or refreshes) the "Demo" profile. */
+export function startDemo(): Promise<Profile> {
+  return call<Profile>("start_demo");
+}
+
+/** Extra advice the UI adds to some codes. */
+export function hintFor(code: string): string | null {
+  switch (code) {
+    case "keyring-unavailable":
+      return "Secrets are kept only in the system keyring. Profiles can still be listed and edited; saving a secret needs the keyring.";
+    case "auth-failed":
+      return "The server answered 401 Unauthorized.";
+    default:
+      return null;
+  }
 }

@@ -3,10 +3,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 const invoke = vi.hoisted(() => vi.fn());
 vi.mock("@tauri-apps/api/core", () => ({ invoke }));
 
-import type { AppInfo } from "../api.js";
+import type { AppInfo, Profile, ProfileList } from "../api.js";
 import type { AppShell } from "./app-shell.js";
 import "./app-shell.js";
-import { DEMO_UNAVAILABLE_HINT } from "./profile-list.js";
 
 const INFO: AppInfo = {
   version: "0.1.0",
@@ -14,15 +13,68 @@ const INFO: AppInfo = {
   build: "release",
 };
 
-/** Mounts a shell and waits until it and its children have rendered the app_info result. */
+const EMPTY: ProfileList = { profiles: [], defaultId: null, warnings: [], keyringError: null };
+
+const LAB: Profile = {
+  id: "7d1c",
+  name: "Lab",
+  endpoint: "http://127.0.0.1:8081",
+  kind: "api",
+  accessKey: "AKIAIOSFODNN7EXAMPLE",
+  email: null,
+  rememberPassword: false,
+  domain: "default",
+  project: null,
+  resourceGroup: null,
+  quickStart: {},
+  skipTlsVerify: false,
+  caCert: null,
+  isDefault: true,
+  hasSecret: true,
+  secretMasked: "wJ****EY",
+};
+
+/** Answers each command from `answers`; a function answer is called with the arguments. */
+function route(answers: Record<string, unknown>) {
+  invoke.mockImplementation(async (cmd: string, args?: Record<string, unknown>) => {
+    if (!(cmd in answers)) throw new Error(`unexpected command ${cmd}`);
+    const a = answers[cmd];
+    return typeof a === "function" ? (a as (x: unknown) => unknown)(args) : a;
+  });
+}
+
+/** Mounts a shell and waits until it and its children have rendered the first data. */
 async function mount(): Promise<AppShell> {
   const shell = document.createElement("bai-app-shell");
   document.body.append(shell);
   await shell.ready;
-  await shell.updateComplete;
-  const header = shell.shadowRoot?.querySelector("bai-app-header");
-  await header?.updateComplete;
+  await settle(shell);
   return shell;
+}
+
+/** Lets every component under `root` finish rendering (nested shadow roots included). */
+async function settle(root: Element): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    await new Promise((r) => setTimeout(r, 0));
+    const all = [root, ...deepAll(root, "*")];
+    await Promise.all(all.map((el) => (el as Partial<AppShell>).updateComplete));
+  }
+}
+
+function deepAll(root: Element, selector: string): Element[] {
+  const out: Element[] = [];
+  const walk = (node: Element | ShadowRoot) => {
+    for (const el of Array.from(node.querySelectorAll("*"))) {
+      if (el.matches(selector)) out.push(el);
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  if (root.shadowRoot) walk(root.shadowRoot);
+  return out;
+}
+
+function deep(root: Element, selector: string): HTMLElement | null {
+  return (deepAll(root, selector)[0] as HTMLElement | undefined) ?? null;
 }
 
 function inShadow(root: Element | null | undefined, selector: string): Element | null {
@@ -40,7 +92,7 @@ describe("<bai-app-shell>", () => {
   });
 
   it("shows the product name and the version from app_info", async () => {
-    invoke.mockResolvedValueOnce(INFO);
+    route({ app_info: INFO, list_profiles: EMPTY });
     const shell = await mount();
     const header = inShadow(shell, "bai-app-header");
     expect(inShadow(header, "h1")?.textContent).toBe("Backend.AI Launcher");
@@ -49,41 +101,123 @@ describe("<bai-app-shell>", () => {
       "v4.20190615 – v9.20250722",
     );
     expect(invoke).toHaveBeenCalledWith("app_info", undefined);
-    expect(inShadow(shell, "[data-testid=error-banner]")).toBeNull();
+    expect(deep(shell, "[data-testid=error-banner]")).toBeNull();
   });
 
   it("marks debug builds and only them", async () => {
-    invoke.mockResolvedValueOnce({ ...INFO, build: "debug" });
+    route({ app_info: { ...INFO, build: "debug" }, list_profiles: EMPTY });
     const debugShell = await mount();
     expect(inShadow(inShadow(debugShell, "bai-app-header"), ".debug")?.textContent).toBe(
       "debug build",
     );
     document.body.replaceChildren();
 
-    invoke.mockResolvedValueOnce(INFO);
+    route({ app_info: INFO, list_profiles: EMPTY });
     const releaseShell = await mount();
     expect(inShadow(inShadow(releaseShell, "bai-app-header"), ".debug")).toBeNull();
   });
 
-  it("shows the profiles empty state with a disabled demo button that explains itself", async () => {
-    invoke.mockResolvedValueOnce(INFO);
+  it("offers the demo on first run, and opens the Demo profile it adds", async () => {
+    const demo = { ...LAB, id: "d3m0", name: "Demo" };
+    let lists = 0;
+    route({
+      app_info: INFO,
+      list_profiles: () => (lists++ === 0 ? EMPTY : { ...EMPTY, profiles: [demo], defaultId: "d3m0" }),
+      start_demo: demo,
+    });
     const shell = await mount();
-    const list = inShadow(shell, "bai-profile-list");
-    const empty = inShadow(list, "[data-testid=profiles-empty]");
-    expect(empty?.querySelector("h3")?.textContent).toBe("No profiles yet");
+    expect(deep(shell, "[data-testid=profiles-empty] h3")?.textContent).toBe("No profiles yet");
+    const button = deep(shell, "[data-testid=try-demo]") as HTMLButtonElement;
+    expect(button.disabled).toBe(false);
+    button.click();
+    await settle(shell);
+    expect(invoke).toHaveBeenCalledWith("start_demo", undefined);
+    expect(deep(shell, "[data-testid=profile-item]")?.dataset["name"]).toBe("Demo");
+    expect(deep(shell, "[data-testid=detail-name]")?.textContent).toContain("Demo");
+  });
 
-    const demo = inShadow(list, "[data-testid=try-demo]") as HTMLButtonElement | null;
-    expect(demo?.textContent?.trim()).toBe("Try the demo");
-    expect(demo?.disabled).toBe(true);
-    const hintId = demo?.getAttribute("aria-describedby");
-    expect(hintId).toBeTruthy();
-    expect(list?.shadowRoot?.getElementById(hintId ?? "")?.textContent).toBe(DEMO_UNAVAILABLE_HINT);
+  it("shows a failed demo start inline with its code", async () => {
+    route({
+      app_info: INFO,
+      list_profiles: EMPTY,
+      start_demo: () => Promise.reject({ code: "demo-unavailable", message: "cannot start it" }),
+    });
+    const shell = await mount();
+    (deep(shell, "[data-testid=try-demo]") as HTMLButtonElement).click();
+    await settle(shell);
+    const banner = deep(shell, "bai-profile-list [data-testid=error-banner]") ??
+      deep(shell, "[data-testid=error-banner]");
+    expect(banner?.getAttribute("role")).toBe("alert");
+    expect(deep(shell, "[data-testid=error-message]")?.textContent).toBe("cannot start it");
+    expect(deep(shell, "[data-testid=error-code]")?.textContent).toBe("demo-unavailable");
+  });
+
+  it("adds a profile through the form; the secret is sent once and leaves the DOM", async () => {
+    let lists = 0;
+    const added: unknown[] = [];
+    route({
+      app_info: INFO,
+      list_profiles: () => (lists++ === 0 ? EMPTY : { ...EMPTY, profiles: [LAB], defaultId: LAB.id }),
+      add_profile: (args: unknown) => {
+        added.push(args);
+        return LAB;
+      },
+    });
+    const shell = await mount();
+    (deep(shell, "[data-testid=add-first-profile]") as HTMLButtonElement).click();
+    await settle(shell);
+    const set = (sel: string, v: string) => {
+      const el = deep(shell, sel) as HTMLInputElement;
+      el.value = v;
+    };
+    set("[data-testid=field-name]", "Lab");
+    set("[data-testid=field-endpoint]", "http://127.0.0.1:8081");
+    set("[data-testid=field-access-key]", "AKIAIOSFODNN7EXAMPLE");
+    set("[data-testid=field-secret]", "s3cret-value-typed");
+    expect((deep(shell, "[data-testid=field-secret]") as HTMLInputElement).type).toBe("password");
+    (deep(shell, "[data-testid=save-profile]") as HTMLButtonElement).click();
+    await settle(shell);
+    expect(added).toEqual([
+      {
+        input: {
+          name: "Lab",
+          endpoint: "http://127.0.0.1:8081",
+          kind: "api",
+          accessKey: "AKIAIOSFODNN7EXAMPLE",
+          domain: "default",
+          project: "",
+          resourceGroup: "",
+          secret: "s3cret-value-typed",
+        },
+      },
+    ]);
+    // Now on the profile page: the secret only masked.
+    expect(deep(shell, "[data-testid=detail-secret]")?.textContent?.trim()).toBe("wJ****EY");
+    expect(shell.shadowRoot?.innerHTML ?? "").not.toContain("s3cret-value-typed");
+  });
+
+  it("shows a keyring error with its hint but still lists the profiles", async () => {
+    route({
+      app_info: INFO,
+      list_profiles: {
+        ...EMPTY,
+        profiles: [{ ...LAB, hasSecret: false, secretMasked: null }],
+        keyringError: { code: "keyring-unavailable", message: "the OS keyring is not available: x" },
+      },
+    });
+    const shell = await mount();
+    expect(deep(shell, "[data-testid=profile-item]")).not.toBeNull();
+    expect(deep(shell, "[data-testid=error-code]")?.textContent).toBe("keyring-unavailable");
+    expect(deep(shell, "[data-testid=error-hint]")?.textContent).toContain("system keyring");
   });
 
   it("shows the error's message and code when app_info fails, and still renders the layout", async () => {
-    invoke.mockRejectedValueOnce({ code: "internal", message: "The launcher state is unavailable." });
+    route({
+      app_info: () => Promise.reject({ code: "internal", message: "The launcher state is unavailable." }),
+      list_profiles: EMPTY,
+    });
     const shell = await mount();
-    const banner = inShadow(shell, "[data-testid=error-banner]");
+    const banner = deep(shell, "[data-testid=error-banner]");
     expect(banner?.getAttribute("role")).toBe("alert");
     expect(banner?.textContent).toContain("The launcher state is unavailable.");
     expect(banner?.querySelector("code")?.textContent).toBe("internal");

@@ -1,28 +1,57 @@
-// The window's layout: header on top, profiles on the left, the main area on the right. It loads
-// app_info once and hands it down; later state (profiles, sessions) arrives the same way.
+// The window's layout: header on top, profiles on the left, the current view on the right. The
+// shell owns what the UI knows (app info, the profile list, the current view); children send
+// `navigate` and `profiles-changed` events up and get data down.
 import { LitElement, css, html, nothing } from "lit";
 
-import { type AppInfo, ApiError, appInfo } from "../api.js";
+import {
+  type AppInfo,
+  ApiError,
+  type Profile,
+  type ProfileList,
+  appInfo,
+  listProfiles,
+  toApiError,
+} from "../api.js";
 import "./app-header.js";
+import "./error-banner.js";
+import type { View } from "./events.js";
+import "./profile-detail.js";
+import "./profile-form.js";
 import "./profile-list.js";
+import "./settings-panel.js";
 import "./welcome-panel.js";
 
 export class AppShell extends LitElement {
   static override properties = {
     info: { state: true },
     error: { state: true },
+    profiles: { state: true },
+    view: { state: true },
   };
 
   declare info: AppInfo | null;
   declare error: ApiError | null;
+  declare profiles: ProfileList | null;
+  declare view: View;
 
-  /** Settles once the first app_info call has been handled; tests await it. */
+  /** Settles once the first app_info and list_profiles calls have been handled; tests await it. */
   ready: Promise<void> = Promise.resolve();
 
   constructor() {
     super();
     this.info = null;
     this.error = null;
+    this.profiles = null;
+    this.view = { kind: "welcome" };
+    this.addEventListener("navigate", (e) => {
+      this.view = (e as CustomEvent<View>).detail;
+    });
+    this.addEventListener("profiles-changed", (e) => {
+      const select = (e as CustomEvent<Profile | undefined>).detail;
+      void this.loadProfiles().then(() => {
+        if (select) this.view = { kind: "detail", id: select.id };
+      });
+    });
   }
 
   static override styles = css`
@@ -40,17 +69,7 @@ export class AppShell extends LitElement {
     }
     .banner {
       grid-area: banner;
-      margin: 0;
-      padding: var(--bai-space-2) var(--bai-space-5);
-      background: var(--bai-danger-soft);
-      color: var(--bai-danger);
-      border-bottom: 1px solid var(--bai-border);
-      font-size: 13px;
-    }
-    .banner code {
-      font-family: var(--bai-font-mono);
-      font-size: 12px;
-      opacity: 0.8;
+      padding: 0 var(--bai-space-5);
     }
     bai-profile-list {
       grid-area: side;
@@ -65,15 +84,53 @@ export class AppShell extends LitElement {
 
   override connectedCallback() {
     super.connectedCallback();
-    this.ready = this.loadInfo();
+    this.ready = Promise.all([this.loadInfo(), this.loadProfiles()]).then(() => undefined);
   }
 
   private async loadInfo(): Promise<void> {
     try {
       this.info = await appInfo();
-      this.error = null;
     } catch (e) {
-      this.error = e instanceof ApiError ? e : new ApiError("unknown", String(e));
+      this.error = toApiError(e);
+    }
+  }
+
+  private async loadProfiles(): Promise<void> {
+    try {
+      this.profiles = await listProfiles();
+    } catch (e) {
+      this.error = toApiError(e);
+      // Keep the layout usable: an empty list with the error above it.
+      this.profiles ??= { profiles: [], defaultId: null, warnings: [], keyringError: null };
+    }
+  }
+
+  private find(id: string): Profile | null {
+    return this.profiles?.profiles.find((p) => p.id === id) ?? null;
+  }
+
+  private renderMain() {
+    const v = this.view;
+    switch (v.kind) {
+      case "add":
+        return html`<bai-profile-form .profile=${null}></bai-profile-form>`;
+      case "edit": {
+        const p = this.find(v.id);
+        return p
+          ? html`<bai-profile-form .profile=${p}></bai-profile-form>`
+          : html`<bai-welcome-panel></bai-welcome-panel>`;
+      }
+      case "detail": {
+        const p = this.find(v.id);
+        return p
+          ? html`<bai-profile-detail .profile=${p}></bai-profile-detail>`
+          : html`<bai-welcome-panel></bai-welcome-panel>`;
+      }
+      case "settings":
+        return html`<bai-settings-panel .profiles=${this.profiles?.profiles ?? []}>
+        </bai-settings-panel>`;
+      default:
+        return html`<bai-welcome-panel></bai-welcome-panel>`;
     }
   }
 
@@ -81,14 +138,10 @@ export class AppShell extends LitElement {
     return html`
       <bai-app-header .info=${this.info}></bai-app-header>
       ${this.error
-        ? html`<p class="banner" role="alert" data-testid="error-banner">
-            ${this.error.message} <code>${this.error.code}</code>
-          </p>`
+        ? html`<bai-error-banner class="banner" .error=${this.error}></bai-error-banner>`
         : nothing}
-      <bai-profile-list></bai-profile-list>
-      <main>
-        <bai-welcome-panel></bai-welcome-panel>
-      </main>
+      <bai-profile-list .data=${this.profiles} .view=${this.view}></bai-profile-list>
+      <main>${this.renderMain()}</main>
     `;
   }
 }

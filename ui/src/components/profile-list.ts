@@ -1,14 +1,40 @@
-// The left column: the user's Backend.AI profiles. Only the empty state exists until the profile
-// store lands; the demo button is shown, disabled, so the way in is visible from day one.
-import { LitElement, css, html } from "lit";
+// The left column: the user's Backend.AI profiles, and the ways to get one: add by hand,
+// import the official client's environment, or try the built-in demo.
+import { LitElement, css, html, nothing } from "lit";
 
+import {
+  ApiError,
+  type ProfileList as ProfileListData,
+  importEnvProfile,
+  startDemo,
+  toApiError,
+} from "../api.js";
 import { buttonStyles } from "../styles/shared.js";
-
-/** Why "Try the demo" is disabled; shown as its tooltip and read by screen readers. */
-export const DEMO_UNAVAILABLE_HINT =
-  "The demo arrives with the built-in demo endpoint in a coming release.";
+import "./error-banner.js";
+import { type View, navigate, profilesChanged } from "./events.js";
 
 export class ProfileList extends LitElement {
+  static override properties = {
+    data: { attribute: false },
+    view: { attribute: false },
+    error: { state: true },
+    busy: { state: true },
+  };
+
+  /** Null while loading. */
+  declare data: ProfileListData | null;
+  declare view: View;
+  declare error: ApiError | null;
+  declare busy: "" | "demo" | "import";
+
+  constructor() {
+    super();
+    this.data = null;
+    this.view = { kind: "welcome" };
+    this.error = null;
+    this.busy = "";
+  }
+
   static override styles = [
     buttonStyles,
     css`
@@ -22,11 +48,12 @@ export class ProfileList extends LitElement {
       .heading {
         display: flex;
         align-items: center;
-        justify-content: space-between;
+        gap: var(--bai-space-2);
         padding: var(--bai-space-4) var(--bai-space-4) var(--bai-space-2);
       }
       h2 {
         margin: 0;
+        flex: 1;
         font-size: 12px;
         font-weight: 600;
         text-transform: uppercase;
@@ -36,6 +63,61 @@ export class ProfileList extends LitElement {
       .count {
         font-size: 12px;
         color: var(--bai-text-muted);
+      }
+      .small {
+        min-height: 28px;
+        padding: 0 var(--bai-space-3);
+        font-size: 13px;
+      }
+      ul {
+        list-style: none;
+        margin: 0;
+        padding: 0 var(--bai-space-2);
+        overflow: auto;
+        flex: 1;
+      }
+      li button {
+        display: grid;
+        width: 100%;
+        gap: 2px;
+        padding: var(--bai-space-2) var(--bai-space-3);
+        border: 1px solid transparent;
+        border-radius: var(--bai-radius-sm);
+        background: none;
+        color: inherit;
+        font: inherit;
+        text-align: left;
+        cursor: pointer;
+      }
+      li button:hover {
+        background: var(--bai-surface-sunken);
+      }
+      li button[aria-current="true"] {
+        background: var(--bai-accent-soft);
+        border-color: color-mix(in srgb, var(--bai-accent) 30%, transparent);
+      }
+      .name {
+        font-weight: 600;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      .meta {
+        font-size: 12px;
+        color: var(--bai-text-muted);
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      .badge {
+        margin-left: var(--bai-space-1);
+        padding: 0 6px;
+        border-radius: 999px;
+        background: var(--bai-accent);
+        color: var(--bai-on-accent);
+        font-size: 10px;
+        font-weight: 700;
+        vertical-align: 1px;
       }
       .empty {
         margin: var(--bai-space-2) var(--bai-space-4);
@@ -55,64 +137,108 @@ export class ProfileList extends LitElement {
         color: var(--bai-text-muted);
         font-size: 13px;
       }
-      /* A disabled button gets no pointer events in WebKit, so the tooltip hangs on a wrapper
-         that also takes keyboard focus. */
-      .tip {
-        position: relative;
-        display: inline-block;
-        border-radius: var(--bai-radius-sm);
+      .stack {
+        display: grid;
+        gap: var(--bai-space-2);
       }
-      .tip:focus-visible {
-        outline: 2px solid var(--bai-accent);
-        outline-offset: 2px;
+      .notes {
+        padding: 0 var(--bai-space-4);
       }
-      .tip [role="tooltip"] {
-        visibility: hidden;
-        opacity: 0;
-        position: absolute;
-        left: 50%;
-        top: calc(100% + 8px);
-        transform: translateX(-50%);
-        width: 200px;
-        padding: var(--bai-space-2) var(--bai-space-3);
-        border-radius: var(--bai-radius-sm);
-        background: var(--bai-text);
-        color: var(--bai-bg);
+      .warning {
+        margin: var(--bai-space-2) 0;
         font-size: 12px;
-        line-height: 1.4;
-        box-shadow: var(--bai-shadow);
-        transition: opacity 120ms ease;
-        z-index: 1;
+        color: var(--bai-warning-text);
       }
-      .tip:hover [role="tooltip"],
-      .tip:focus-within [role="tooltip"] {
-        visibility: visible;
-        opacity: 1;
+      footer {
+        padding: var(--bai-space-3) var(--bai-space-4);
+        border-top: 1px solid var(--bai-border);
+      }
+      footer .btn {
+        width: 100%;
       }
     `,
   ];
 
+  private async demo() {
+    this.error = null;
+    this.busy = "demo";
+    try {
+      profilesChanged(this, await startDemo());
+    } catch (e) {
+      this.error = toApiError(e);
+    } finally {
+      this.busy = "";
+    }
+  }
+
+  private async importEnv() {
+    this.error = null;
+    this.busy = "import";
+    try {
+      profilesChanged(this, await importEnvProfile());
+    } catch (e) {
+      this.error = toApiError(e);
+    } finally {
+      this.busy = "";
+    }
+  }
+
+  private selected(id: string): boolean {
+    const v = this.view;
+    return (v.kind === "detail" || v.kind === "edit") && v.id === id;
+  }
+
   override render() {
+    const profiles = this.data?.profiles ?? [];
+    const loaded = this.data !== null;
     return html`
       <div class="heading">
         <h2 id="profiles-heading">Profiles</h2>
-        <span class="count" aria-label="0 profiles">0</span>
+        <span class="count" data-testid="profile-count" aria-label="${profiles.length} profiles"
+          >${profiles.length}</span
+        >
+        ${profiles.length
+          ? html`<button class="btn btn-secondary small" data-testid="add-profile"
+              @click=${() => navigate(this, { kind: "add" })}>Add</button>`
+          : nothing}
       </div>
-      <section class="empty" aria-labelledby="profiles-heading" data-testid="profiles-empty">
-        <h3>No profiles yet</h3>
-        <p>A profile holds a Backend.AI endpoint and your keypair or login.</p>
-        <span class="tip" tabindex="0">
-          <button
-            class="btn btn-primary"
-            data-testid="try-demo"
-            disabled
-            aria-describedby="demo-hint"
-          >
-            Try the demo
-          </button>
-          <span role="tooltip" id="demo-hint">${DEMO_UNAVAILABLE_HINT}</span>
-        </span>
-      </section>
+      ${loaded && profiles.length === 0
+        ? html`<section class="empty" aria-labelledby="profiles-heading"
+            data-testid="profiles-empty">
+            <h3>No profiles yet</h3>
+            <p>A profile holds a Backend.AI endpoint and your keypair or login.</p>
+            <div class="stack">
+              <button class="btn btn-primary" data-testid="try-demo" ?disabled=${this.busy !== ""}
+                @click=${this.demo}>${this.busy === "demo" ? "Starting the demo…" : "Try the demo"}</button>
+              <button class="btn btn-secondary" data-testid="add-first-profile"
+                @click=${() => navigate(this, { kind: "add" })}>Add a profile</button>
+              <button class="btn btn-secondary" data-testid="import-env"
+                ?disabled=${this.busy !== ""} @click=${this.importEnv}
+                title="Uses BACKEND_ENDPOINT, BACKEND_ACCESS_KEY and BACKEND_SECRET_KEY"
+                >Import from environment</button>
+            </div>
+          </section>`
+        : html`<ul aria-labelledby="profiles-heading">
+            ${profiles.map(
+              (p) => html`<li>
+                <button data-testid="profile-item" data-name=${p.name}
+                  aria-current=${this.selected(p.id) ? "true" : "false"}
+                  @click=${() => navigate(this, { kind: "detail", id: p.id })}>
+                  <span class="name">${p.name}${p.isDefault
+                    ? html`<span class="badge">default</span>` : nothing}</span>
+                  <span class="meta">${p.kind === "api" ? p.accessKey : p.email} · ${p.endpoint}</span>
+                </button>
+              </li>`,
+            )}
+          </ul>`}
+      <div class="notes">
+        <bai-error-banner .error=${this.error ?? this.data?.keyringError ?? null}></bai-error-banner>
+        ${(this.data?.warnings ?? []).map((w) => html`<p class="warning" role="status">${w}</p>`)}
+      </div>
+      <footer>
+        <button class="btn btn-secondary" data-testid="open-settings"
+          @click=${() => navigate(this, { kind: "settings" })}>Settings</button>
+      </footer>
     `;
   }
 }

@@ -40,6 +40,9 @@ bash scripts/with-keyring.sh --no-provider cargo test -p bai-secrets --locked --
 bash scripts/with-keyring.sh --no-dbus cargo test -p bai-secrets --locked --test os_keyring -- --ignored without_a_secret_service
 bash scripts/with-keyring.sh cargo test -p bai-cli --locked --test keyring -- --ignored
 
+step "desktop end-to-end (the app under Xvfb via tauri-driver + WebKitWebDriver, real keyring)"
+bash tests/e2e/run.sh
+
 step "conformance with the official Backend.AI SDK"
 bash tests/conformance/run.sh
 

@@ -150,6 +150,7 @@ export class ProfileList extends LitElement {
         color: var(--bai-warning-text);
       }
       footer {
+        margin-top: auto;
         padding: var(--bai-space-3) var(--bai-space-4);
         border-top: 1px solid var(--bai-border);
       }
@@ -215,7 +216,7 @@ export class ProfileList extends LitElement {
               <button class="btn btn-secondary" data-testid="import-env"
                 ?disabled=${this.busy !== ""} @click=${this.importEnv}
                 title="Uses BACKEND_ENDPOINT, BACKEND_ACCESS_KEY and BACKEND_SECRET_KEY"
-                >Import from environment</button>
+                >Import from env</button>
             </div>
           </section>`
         : html`<ul aria-labelledby="profiles-heading">

@@ -126,17 +126,10 @@ export class SettingsPanel extends LitElement {
                   )}
                 </select>
               </div>
-              <div class="row">
-                <div class="field">
-                  <label for="qs-image">Image</label>
-                  <input id="qs-image" name="qs-image" type="text" data-testid="qs-image"
-                    .value=${qs.image ?? ""} placeholder="cr.backend.ai/stable/python:3.9-ubuntu20.04" />
-                </div>
-                <div class="field">
-                  <label for="qs-app">App</label>
-                  <input id="qs-app" name="qs-app" type="text" .value=${qs.app ?? ""}
-                    placeholder="jupyterlab" />
-                </div>
+              <div class="field">
+                <label for="qs-image">Image</label>
+                <input id="qs-image" name="qs-image" type="text" data-testid="qs-image"
+                  .value=${qs.image ?? ""} placeholder="cr.backend.ai/stable/python:3.9-ubuntu20.04" />
               </div>
               <div class="row">
                 <div class="field">
@@ -150,10 +143,17 @@ export class SettingsPanel extends LitElement {
                     placeholder="4g" />
                 </div>
               </div>
-              <div class="field">
-                <label for="qs-preset">Or a resource preset of the cluster</label>
-                <input id="qs-preset" name="qs-preset" type="text" .value=${qs.preset ?? ""}
-                  placeholder="used when CPU and memory are empty" />
+              <div class="row">
+                <div class="field">
+                  <label for="qs-preset">Or a resource preset</label>
+                  <input id="qs-preset" name="qs-preset" type="text" .value=${qs.preset ?? ""}
+                    placeholder="used when CPU and memory are empty" />
+                </div>
+                <div class="field">
+                  <label for="qs-app">App to open</label>
+                  <input id="qs-app" name="qs-app" type="text" .value=${qs.app ?? ""}
+                    placeholder="jupyterlab" />
+                </div>
               </div>
             </section>
             <section class="card">

@@ -36,6 +36,7 @@ export const panelStyles = css`
   }
   .actions {
     display: flex;
+    align-items: center;
     flex-wrap: wrap;
     gap: var(--bai-space-2);
     margin-top: var(--bai-space-4);

@@ -12,8 +12,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -64,7 +64,9 @@ pub async fn connect(
         .into_client_request()
         .map_err(|e| ConnectError::Ws(e.to_string()))?;
     http.headers_mut().extend(req.headers);
-    let open = tokio_tungstenite::connect_async_with_config(http, None, true);
+    // A larger read buffer takes whole 64 KiB frames (the manager's read size) in one go.
+    let config = WebSocketConfig::default().read_buffer_size(256 * 1024);
+    let open = tokio_tungstenite::connect_async_with_config(http, Some(config), true);
     match tokio::time::timeout(timeout, open).await {
         Err(_) => Err(ConnectError::Timeout(timeout)),
         Ok(Ok((ws, _))) => Ok(ws),

@@ -75,6 +75,8 @@ pub struct Conn {
     io: BufReader<TcpStream>,
     pub host: String,
     pub cookie: Option<String>,
+    /// Extra header lines, each ending in CRLF.
+    pub extra_headers: String,
 }
 
 impl Conn {
@@ -85,19 +87,25 @@ impl Conn {
             io: BufReader::with_capacity(256 * 1024, s),
             host: addr.to_string(),
             cookie: cookie.map(str::to_owned),
+            extra_headers: String::new(),
         })
     }
 
     /// Send a GET and read the whole response (Content-Length or to EOF). `sink` discards the
     /// body (counting it) instead of keeping it.
     pub async fn get(&mut self, path: &str, sink: bool) -> std::io::Result<Resp> {
+        self.send_get(path).await?;
+        self.read_response(sink).await
+    }
+
+    pub async fn send_get(&mut self, path: &str) -> std::io::Result<()> {
         let mut req = format!("GET {path} HTTP/1.1\r\nHost: {}\r\n", self.host);
         if let Some(c) = &self.cookie {
             req.push_str(&format!("Cookie: {c}\r\n"));
         }
+        req.push_str(&self.extra_headers);
         req.push_str("\r\n");
-        self.io.get_mut().write_all(req.as_bytes()).await?;
-        self.read_response(sink).await
+        self.io.get_mut().write_all(req.as_bytes()).await
     }
 
     pub async fn send_raw(&mut self, raw: &[u8]) -> std::io::Result<()> {

@@ -85,6 +85,7 @@ pub fn run() {
             }
             tracing::info!(version = env!("CARGO_PKG_VERSION"), "launcher started");
             tray::install(app.handle())?;
+            quit_on_signals(app.handle().clone());
             Ok(())
         });
     let app = match configure(builder, state).build(tauri::generate_context!()) {
@@ -99,6 +100,36 @@ pub fn run() {
             tracing::info!("launcher exiting");
             app.state::<AppState>().shut_down();
         }
+    });
+}
+
+/// SIGTERM/SIGINT (logout, `kill`, Ctrl-C in a terminal) quit like the tray's Quit, so that
+/// the demo server is stopped too.
+fn quit_on_signals<R: Runtime>(app: tauri::AppHandle<R>) {
+    tauri::async_runtime::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (Ok(mut term), Ok(mut int)) = (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::interrupt()),
+            ) else {
+                tracing::warn!(
+                    "cannot listen for SIGTERM/SIGINT; they will not stop the demo server"
+                );
+                return;
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        if tokio::signal::ctrl_c().await.is_err() {
+            return;
+        }
+        tracing::info!("quit on a signal");
+        app.exit(0);
     });
 }
 

@@ -6,6 +6,10 @@ cd "$(dirname "$0")/../.."
 
 pids=()
 cleanup() {
+  # A demo server left behind by a failed test: stop it by its recorded pid.
+  if [ -f "$E2E_OUT/demo.pids" ]; then
+    while read -r pid; do kill "$pid" 2>/dev/null || true; done <"$E2E_OUT/demo.pids"
+  fi
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   rm -rf "${BAI_CONFIG_DIR:-/nonexistent-e2e}"
@@ -25,6 +29,7 @@ BAI_CONFIG_DIR=$(mktemp -d)
 # Where Tauri puts the app's log dir on Linux: $XDG_DATA_HOME/<identifier>/logs.
 export XDG_DATA_HOME="$HOME/.local/share"
 export E2E_LOG_DIR="$XDG_DATA_HOME/ai.backend.launcher/logs"
+export BAI_TESTKIT_BIN="$PWD/tests/e2e/testkit-wrapper.sh"
 # The app must not pick up a real cluster from the caller's environment.
 unset BACKEND_ENDPOINT BACKEND_ACCESS_KEY BACKEND_SECRET_KEY BAI_SECRET_STORE || true
 

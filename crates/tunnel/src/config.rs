@@ -26,6 +26,10 @@ pub struct TunnelConfig {
     pub half_close_grace: Duration,
     /// Read size per frame sent upstream.
     pub chunk_bytes: usize,
+    /// WebSockets kept open ahead of need once the tunnel is in use (0: none).
+    pub spare_connections: usize,
+    /// A spare older than this is not used (the app may have closed its side meanwhile).
+    pub spare_max_age: Duration,
 }
 
 impl Default for TunnelConfig {
@@ -40,6 +44,8 @@ impl Default for TunnelConfig {
             ping_interval: Duration::from_secs(30),
             half_close_grace: Duration::from_secs(5),
             chunk_bytes: 256 * 1024,
+            spare_connections: 2,
+            spare_max_age: Duration::from_secs(20),
         }
     }
 }

@@ -9,7 +9,7 @@
 //! - [`tunnel`]: [`Tunnel::start`] and the [`TunnelHandle`] it returns
 //! - [`opener`]: [`WsTunnelOpener`], the `bai_core::launch::TunnelOpener` to inject
 //! - [`gate`], [`auth`], [`pages`]: admission of a connection and the answers to refused ones
-//! - [`relay`]: the WebSocket side (connect, pump, probe)
+//! - [`relay`]: the WebSocket side (connect, pump, probe); [`spares`]: pre-opened WebSockets
 //! - [`stats`](mod@stats) — counters
 
 pub mod auth;
@@ -18,6 +18,7 @@ pub mod gate;
 pub mod opener;
 pub mod pages;
 pub mod relay;
+pub mod spares;
 pub mod stats;
 pub mod tunnel;
 

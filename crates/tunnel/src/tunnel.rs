@@ -17,6 +17,7 @@ use crate::config::TunnelConfig;
 use crate::gate::{self, Verdict};
 use crate::pages;
 use crate::relay::{self, ConnectError};
+use crate::spares::Spares;
 use crate::stats::Counters;
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +45,7 @@ struct Shared {
     config: TunnelConfig,
     access: Access,
     counters: Arc<Counters>,
+    spares: Spares,
 }
 
 /// A running tunnel. Dropping the last clone closes it (listener and connections).
@@ -107,11 +109,15 @@ impl Tunnel {
             session: session.to_owned(),
             app: app.to_owned(),
             access: Access::new(local_addr.port()),
+            spares: Spares::new(config.spare_connections, config.spare_max_age),
             config,
             counters: Arc::new(Counters::default()),
         });
         let stop = CancellationToken::new();
         tokio::spawn(accept_loop(listener, shared.clone(), stop.clone()));
+        if shared.spares.enabled() {
+            tokio::spawn(refill_spares(shared.clone(), stop.clone()));
+        }
         tracing::info!(%local_addr, app, "tunnel listening");
         Ok(TunnelHandle {
             inner: Arc::new(HandleInner {
@@ -165,6 +171,7 @@ impl TunnelHandle {
     /// Stop listening and end every open connection.
     pub fn close(&self) {
         self.inner.stop.cancel();
+        self.inner.shared.spares.clear();
     }
 
     pub fn is_closed(&self) -> bool {
@@ -240,7 +247,11 @@ async fn serve(mut sock: TcpStream, s: &Shared) {
         }
         Verdict::Close => return,
     };
-    let ws = match relay::connect(&s.client, &s.session, &s.app, c.connect_timeout).await {
+    let opened = match s.spares.take() {
+        Some(ws) => Ok(ws),
+        None => relay::connect(&s.client, &s.session, &s.app, c.connect_timeout).await,
+    };
+    let ws = match opened {
         Ok(ws) => ws,
         Err(e) => {
             s.counters.error();
@@ -257,4 +268,33 @@ async fn serve(mut sock: TcpStream, s: &Shared) {
         }
     };
     relay::pump(sock, ws, first, &s.app, c, &s.counters).await;
+}
+
+/// Keep the spare pool full once asked to; back off while the app refuses.
+async fn refill_spares(s: Arc<Shared>, stop: CancellationToken) {
+    let c = &s.config;
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = s.spares.wanted() => {}
+        }
+        while s.spares.missing() > 0 {
+            let opened = tokio::select! {
+                _ = stop.cancelled() => return,
+                r = relay::connect(&s.client, &s.session, &s.app, c.connect_timeout) => r,
+            };
+            match opened {
+                Ok(ws) => s.spares.put(ws),
+                Err(e) => {
+                    tracing::debug!(error = %e, "spare WebSocket did not open");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    break;
+                }
+            }
+        }
+        if stop.is_cancelled() {
+            s.spares.clear();
+            return;
+        }
+    }
 }

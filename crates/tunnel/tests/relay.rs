@@ -72,7 +72,13 @@ async fn a_1013_close_before_any_byte_answers_503_that_reloads_and_the_next_conn
 
 #[tokio::test]
 async fn a_websocket_dropped_mid_download_fails_that_connection_and_the_next_one_works() {
-    let s = setup(TunnelConfig::default()).await;
+    // No spares: the testkit fixes a tunnel's fault when it opens, so a spare opened during
+    // the fault would carry it; this test is about fresh connections.
+    let s = setup(TunnelConfig {
+        spare_connections: 0,
+        ..TunnelConfig::default()
+    })
+    .await;
     s.kit.control().tcpproxy_drop_after_bytes(Some(1_000_000));
     let mut c = s.conn().await;
     let r = tokio::time::timeout(Duration::from_secs(20), c.get("/blob/8000000", true))
@@ -129,6 +135,8 @@ async fn file_descriptors_return_to_the_baseline_after_connections_close() {
     // Warm up (version negotiation, pools), then measure.
     s.conn().await.get("/small", false).await.expect("warm-up");
     wait_open(&s.tunnel, 0).await;
+    // Let the spare WebSockets fill up: they are part of the steady state.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let baseline = open_fds();
     let mut conns = Vec::new();
     for _ in 0..40 {
@@ -212,4 +220,36 @@ async fn close_stops_the_listener_and_open_connections() {
             .is_err(),
         "the listener is gone"
     );
+}
+
+#[tokio::test]
+async fn once_in_use_new_connections_get_pre_opened_websockets() {
+    let s = setup(TunnelConfig::default()).await;
+    let upgrades = || {
+        s.kit
+            .control()
+            .requests()
+            .iter()
+            .filter(|r| r.path.contains("/tcpproxy?app=jupyter"))
+            .count()
+    };
+    assert_eq!(
+        upgrades(),
+        0,
+        "nothing is opened before the first connection"
+    );
+    s.conn().await.get("/small", false).await.expect("first");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(upgrades(), 3, "the first connection plus two spares");
+    for _ in 0..5 {
+        let r = s.conn().await.get("/small", false).await.expect("answer");
+        assert_eq!(r.status, 200);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        upgrades(),
+        8,
+        "each connection used a spare, and each was replaced"
+    );
+    assert_eq!(s.tunnel.stats().errors, 0);
 }

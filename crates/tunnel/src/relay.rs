@@ -1,7 +1,7 @@
 //! The WebSocket side: open the signed upgrade, pump bytes both ways with backpressure, and
 //! probe the app once.
 
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 use bai_core::client::{Client, ProxyKind};
@@ -103,6 +103,9 @@ pub async fn pump(
     let epoch = Instant::now();
     let last_down = AtomicU64::new(0);
     let wrote_any = AtomicU64::new(0);
+    // Set once we close the WebSocket ourselves: a peer that then drops the socket without
+    // its close reply has done nothing wrong.
+    let we_closed = AtomicBool::new(false);
     let (mut rd, mut wr) = sock.split();
 
     let up = async {
@@ -121,6 +124,7 @@ pub async fn pump(
                 let quiet = Duration::from_millis(last_down.load(Relaxed));
                 let idle = epoch.elapsed().saturating_sub(quiet);
                 if idle >= config.half_close_grace {
+                    we_closed.store(true, Relaxed);
                     sink.send(Message::Close(Some(CloseFrame {
                         code: CloseCode::Normal,
                         reason: "".into(),
@@ -186,6 +190,10 @@ pub async fn pump(
     drop(up);
     drop(down);
     let nothing_sent = wrote_any.load(Relaxed) == 0;
+    let end = match end {
+        DownEnd::Broken if we_closed.load(Relaxed) => DownEnd::Closed(None),
+        other => other,
+    };
     match end {
         DownEnd::Closed(Some(CloseCode::Again)) | DownEnd::Broken if nothing_sent => {
             counters.error();

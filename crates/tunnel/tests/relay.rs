@@ -147,6 +147,7 @@ async fn file_descriptors_return_to_the_baseline_after_connections_close() {
     assert!(open_fds() >= baseline + 40, "connections hold descriptors");
     drop(conns);
     wait_open(&s.tunnel, 0).await;
+    assert_eq!(s.tunnel.stats().errors, 0, "closing is not an error");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while open_fds() > baseline && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -73,6 +73,46 @@ async fn bulk(t: &Target, bytes: u64) -> f64 {
     best
 }
 
+/// The testkit relay alone: a WebSocket client reading the download from binary frames, with
+/// no local hop. The ceiling any tunnel through this relay can reach on this machine.
+async fn relay_only_bulk(client: &Client, session: &str, bytes: u64) -> f64 {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let mut best = 0.0f64;
+    for _ in 0..2 {
+        let mut ws =
+            bai_tunnel::relay::connect(client, session, "jupyter", Duration::from_secs(30))
+                .await
+                .expect("WebSocket");
+        let start = Instant::now();
+        let req = format!("GET /blob/{bytes} HTTP/1.1\r\nHost: x\r\n\r\n");
+        ws.send(Message::binary(req.into_bytes()))
+            .await
+            .expect("send");
+        let mut head = Vec::new();
+        let mut body = 0u64;
+        while body < bytes {
+            match ws.next().await {
+                Some(Ok(Message::Binary(b))) => {
+                    if head.is_empty() || !head.ends_with(b"\r\n\r\n") {
+                        head.extend_from_slice(&b);
+                        if let Some(i) = head.windows(4).position(|w| w == b"\r\n\r\n") {
+                            body += (head.len() - i - 4) as u64;
+                            head.truncate(i + 4);
+                        }
+                    } else {
+                        body += b.len() as u64;
+                    }
+                }
+                Some(Ok(_)) => {}
+                other => panic!("relay ended early: {other:?}"),
+            }
+        }
+        best = best.max(bytes as f64 / (1024.0 * 1024.0) / start.elapsed().as_secs_f64());
+    }
+    best
+}
+
 async fn kept_alive(t: &Target, n: u64) -> (Duration, Duration) {
     let mut c = Conn::open(t.addr, t.cookie.as_deref())
         .await
@@ -289,6 +329,7 @@ async fn main() {
         });
     }
 
+    let relay_only = relay_only_bulk(&client, &created.session_id, mb * 1024 * 1024).await;
     let mut results = Vec::new();
     for t in &targets {
         results.push(measure(t, mb, requests, conc).await);
@@ -357,6 +398,10 @@ async fn main() {
     println!(
         "tunnel/direct bulk ratio: {:.2} (target >= 0.85)",
         t.bulk_mib_s / d.bulk_mib_s
+    );
+    println!(
+        "testkit relay alone (WebSocket client, no local hop): {relay_only:.1} MiB/s; tunnel/relay-alone: {:.2}",
+        t.bulk_mib_s / relay_only
     );
     println!(
         "added kept-alive p50: {} (target <= 1 ms)",

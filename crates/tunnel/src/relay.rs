@@ -10,6 +10,7 @@ use bytes::{Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -74,6 +75,18 @@ pub async fn connect(
             status: resp.status().as_u16(),
         }),
         Ok(Err(e)) => Err(ConnectError::Ws(e.to_string())),
+    }
+}
+
+/// Frames read ahead of the local socket (each at most one manager read, 64 KiB typically).
+const DOWN_QUEUE_FRAMES: usize = 4;
+
+/// Aborts the task when dropped (a relay cancelled from outside must not leave its reader).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -153,10 +166,29 @@ pub async fn pump(
         }
     };
 
+    // The WebSocket is read in its own task so that parsing frames and writing the local
+    // socket run in parallel; the channel holds a few frames at most (backpressure stays).
+    let (frames_tx, mut frames) = mpsc::channel::<Result<Bytes, DownEnd>>(DOWN_QUEUE_FRAMES);
+    let _reader = AbortOnDrop(tokio::spawn(async move {
+        loop {
+            let item = match stream.next().await {
+                Some(Ok(Message::Binary(b))) => Ok(b),
+                Some(Ok(Message::Close(frame))) => Err(DownEnd::Closed(frame.map(|f| f.code))),
+                // Text frames carry nothing in this protocol; pings are answered by the library.
+                Some(Ok(_)) => continue,
+                Some(Err(_)) => Err(DownEnd::Broken),
+                None => Err(DownEnd::Closed(None)),
+            };
+            let last = item.is_err();
+            if frames_tx.send(item).await.is_err() || last {
+                return;
+            }
+        }
+    }));
     let down = async {
         loop {
-            match stream.next().await {
-                Some(Ok(Message::Binary(b))) => {
+            match frames.recv().await {
+                Some(Ok(b)) => {
                     if wr.write_all(&b).await.is_err() {
                         return DownEnd::LocalGone;
                     }
@@ -164,11 +196,8 @@ pub async fn pump(
                     wrote_any.store(1, Relaxed);
                     last_down.store(epoch.elapsed().as_millis() as u64, Relaxed);
                 }
-                Some(Ok(Message::Close(frame))) => return DownEnd::Closed(frame.map(|f| f.code)),
-                // Text frames carry nothing in this protocol; pings are answered by the library.
-                Some(Ok(_)) => {}
-                Some(Err(_)) => return DownEnd::Broken,
-                None => return DownEnd::Closed(None),
+                Some(Err(end)) => return end,
+                None => return DownEnd::Broken,
             }
         }
     };

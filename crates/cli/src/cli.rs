@@ -43,6 +43,120 @@ pub enum Command {
     /// Manage profiles: one per Backend.AI account (secrets stay in the OS keyring).
     #[command(subcommand)]
     Profile(Box<ProfileCmd>),
+    /// List your compute sessions (active ones; --all adds ended ones).
+    Sessions {
+        /// Include terminated, cancelled and failed sessions.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Start a session, tunnel to its notebook and open it in the browser. Keeps the private
+    /// tunnel until Ctrl-C; Ctrl-C during the launch cancels it (destroying the session only if
+    /// this launch created it).
+    Launch(Box<LaunchArgs>),
+    /// Tunnel to an app of an existing session and open it (the session is left running).
+    Open {
+        /// The session's name or id.
+        session: String,
+        #[command(flatten)]
+        tunnel: TunnelArgs,
+    },
+    /// List the apps a session offers.
+    Apps {
+        /// The session's name or id.
+        session: String,
+    },
+    /// Terminate a session (a PENDING one is cancelled) and wait until it has ended.
+    Terminate {
+        /// The session's name or id.
+        session: String,
+        /// Skip the graceful shutdown steps.
+        #[arg(long)]
+        force: bool,
+    },
+    /// List the installed images.
+    Images,
+    /// List the resource presets and whether each fits right now.
+    Presets {
+        /// Project (default: the profile's, else `default`).
+        #[arg(long)]
+        project: Option<String>,
+        /// Resource group (default: the profile's).
+        #[arg(long)]
+        resource_group: Option<String>,
+    },
+    /// Run a local demo server (the testkit) with a "Demo" profile, until Ctrl-C.
+    Demo(DemoArgs),
+}
+
+/// How a tunnel is opened and what happens when it is closed.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TunnelArgs {
+    /// The app to open (default: the profile's quick-start app, else jupyterlab, else jupyter).
+    #[arg(long)]
+    pub app: Option<String>,
+    /// Do not open the browser; only print the URL.
+    #[arg(long)]
+    pub no_open: bool,
+    /// Terminate the session when the tunnel is closed with Ctrl-C.
+    #[arg(long)]
+    pub terminate_on_exit: bool,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct LaunchArgs {
+    /// Image reference or alias (default: the profile's quick-start image).
+    #[arg(long)]
+    pub image: Option<String>,
+    /// A resource preset of the cluster (see `bai presets`).
+    #[arg(long, conflicts_with_all = ["cpu", "mem", "gpu"])]
+    pub preset: Option<String>,
+    /// CPU cores, e.g. 2.
+    #[arg(long, value_name = "N")]
+    pub cpu: Option<String>,
+    /// Memory, e.g. 4g or 512m.
+    #[arg(long, value_name = "SIZE")]
+    pub mem: Option<String>,
+    /// Fractional GPU, sent as the `cuda.shares` slot (a decimal string such as "0.5"; needs
+    /// the fractional GPU plugin on the cluster).
+    #[arg(long, value_name = "SHARES")]
+    pub gpu: Option<String>,
+    /// Project (group) name (default: the profile's, else `default`).
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Resource group (scaling group) (default: the profile's).
+    #[arg(long)]
+    pub resource_group: Option<String>,
+    /// Mount a virtual folder, at /home/work/FOLDER or at PATH (repeatable).
+    #[arg(long = "mount", value_name = "FOLDER[:PATH]")]
+    pub mounts: Vec<String>,
+    /// An environment variable for the session (repeatable).
+    #[arg(long = "env", value_name = "K=V")]
+    pub envs: Vec<String>,
+    /// Session name (default: a generated `bai-xxxxxxxx`).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Attach to the session of this name if it exists (needs --name); it is never destroyed
+    /// by this launch.
+    #[arg(long, requires = "name")]
+    pub reuse: bool,
+    #[command(flatten)]
+    pub tunnel: TunnelArgs,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct DemoArgs {
+    /// Do not add or update the "Demo" profile.
+    #[arg(long)]
+    pub no_profile: bool,
+    /// Also launch the quick-start session and print its URL.
+    #[arg(long)]
+    pub launch: bool,
+    /// With --launch: do not open the browser.
+    #[arg(long)]
+    pub no_open: bool,
+    /// The demo manager's port (0: any free port).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

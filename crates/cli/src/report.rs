@@ -30,6 +30,15 @@ impl From<bai_secrets::Error> for CliError {
     }
 }
 
+impl From<bai_core::launch::LaunchError> for CliError {
+    fn from(e: bai_core::launch::LaunchError) -> Self {
+        CliError {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
 impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> Self {
         CliError {
@@ -50,9 +59,11 @@ impl CliError {
 
 pub fn error(e: &CliError) -> ExitCode {
     eprintln!("error[{}]: {}", e.code, e.message);
-    // 2 for what the user can fix in the command line, 1 for everything else.
+    // 2 for what the user can fix in the command line, 130 (the shell's SIGINT convention)
+    // for a launch stopped with Ctrl-C, 1 for everything else.
     ExitCode::from(match e.code {
         "invalid-input" | "invalid-endpoint" => 2,
+        "launch-cancelled" => 130,
         _ => 1,
     })
 }

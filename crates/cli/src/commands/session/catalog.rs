@@ -1,0 +1,133 @@
+//! `bai images` and `bai presets`: what can be launched, and with how much.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::Account;
+use super::list::print_table;
+use crate::commands::profile::Context;
+use crate::report::CliError;
+
+pub async fn images(ctx: &mut Context<'_>, acct: &Account) -> Result<(), CliError> {
+    let mut images = acct.client.images().await?;
+    images.sort_by_key(|i| i.reference());
+    if ctx.json {
+        let items: Vec<Value> = images
+            .iter()
+            .map(|i| {
+                json!({
+                    "reference": i.reference(),
+                    "aliases": i.aliases,
+                    "architecture": i.architecture,
+                    "apps": i.service_port_names(),
+                    "image": i,
+                })
+            })
+            .collect();
+        return ctx.print_json(&json!(items));
+    }
+    if images.is_empty() {
+        writeln!(ctx.out, "no installed images")?;
+        return Ok(());
+    }
+    let rows: Vec<[String; 4]> = images
+        .iter()
+        .map(|i| {
+            [
+                i.reference(),
+                i.aliases.join(","),
+                i.architecture.clone().unwrap_or_default(),
+                i.service_port_names().join(","),
+            ]
+        })
+        .collect();
+    print_table(ctx, ["IMAGE", "ALIASES", "ARCH", "APPS"], &rows)
+}
+
+pub async fn presets(
+    ctx: &mut Context<'_>,
+    acct: &Account,
+    project: Option<&str>,
+    resource_group: Option<&str>,
+) -> Result<(), CliError> {
+    let presets = acct.client.resource_presets().await?;
+    let project = acct.project(project);
+    let rg = acct.resource_group(resource_group);
+    // Whether a preset fits is a bonus: a cluster that refuses the check still lists presets.
+    let fits: Option<BTreeMap<String, bool>> =
+        match acct.client.check_presets(&project, rg.as_deref()).await {
+            Ok(c) => Some(
+                c.presets
+                    .into_iter()
+                    .map(|p| (p.name, p.allocatable))
+                    .collect(),
+            ),
+            Err(e) => {
+                writeln!(
+                    ctx.err,
+                    "warning: cannot tell which presets fit now ({}): {e}",
+                    e.code()
+                )?;
+                None
+            }
+        };
+    let allocatable = |name: &str| fits.as_ref().and_then(|f| f.get(name).copied());
+    if ctx.json {
+        let items: Vec<Value> = presets
+            .iter()
+            .map(|p| {
+                json!({
+                    "name": p.name,
+                    "resource_slots": p.resource_slots,
+                    "shared_memory": p.shared_memory,
+                    "allocatable": allocatable(&p.name),
+                })
+            })
+            .collect();
+        return ctx.print_json(&json!(items));
+    }
+    if presets.is_empty() {
+        writeln!(ctx.out, "no resource presets")?;
+        return Ok(());
+    }
+    let rows: Vec<[String; 3]> = presets
+        .iter()
+        .map(|p| {
+            let slots = p
+                .resource_slots
+                .iter()
+                .map(|(k, v)| format!("{k}={}", slot_text(k, v)))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let fit = match allocatable(&p.name) {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "?",
+            };
+            [p.name.clone(), slots, fit.to_owned()]
+        })
+        .collect();
+    print_table(ctx, ["PRESET", "RESOURCES", "FITS NOW"], &rows)
+}
+
+/// Slot amounts as people read them: memory in GiB/MiB, the rest as given.
+fn slot_text(key: &str, v: &Value) -> String {
+    let raw = match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if (key == "mem" || key.ends_with(".mem"))
+        && let Ok(bytes) = raw.parse::<u64>()
+    {
+        const GIB: u64 = 1 << 30;
+        const MIB: u64 = 1 << 20;
+        if bytes >= GIB && bytes % (GIB / 4) == 0 {
+            return format!("{}g", bytes as f64 / GIB as f64);
+        }
+        if bytes >= MIB {
+            return format!("{}m", bytes / MIB);
+        }
+    }
+    raw
+}

@@ -1,0 +1,132 @@
+//! `bai sessions` and `bai apps SESSION`.
+
+use bai_core::client::{ListSessions, SessionSummary, StatusFilter};
+use serde_json::json;
+
+use super::Account;
+use crate::commands::profile::Context;
+use crate::report::CliError;
+
+/// One page is plenty for a person's own sessions; more are counted, not shown.
+const PAGE: u32 = 100;
+
+pub async fn sessions(ctx: &mut Context<'_>, acct: &Account, all: bool) -> Result<(), CliError> {
+    let access_key = acct.own_access_key().await;
+    let page = acct
+        .client
+        .list_sessions(&ListSessions {
+            status: if all {
+                StatusFilter::All
+            } else {
+                StatusFilter::Active
+            },
+            limit: PAGE,
+            access_key,
+            ..ListSessions::default()
+        })
+        .await?;
+    if ctx.json {
+        return ctx.print_json(&json!({
+            "total_count": page.total_count,
+            "items": page.items,
+        }));
+    }
+    if page.items.is_empty() {
+        let what = if all {
+            "no sessions"
+        } else {
+            "no active sessions"
+        };
+        writeln!(ctx.out, "{what} (start one with `bai launch`)")?;
+        return Ok(());
+    }
+    let rows: Vec<[String; 5]> = page.items.iter().map(row).collect();
+    print_table(ctx, ["NAME", "STATUS", "IMAGE", "CREATED", "ID"], &rows)?;
+    if page.total_count > page.items.len() as u64 {
+        writeln!(
+            ctx.out,
+            "({} of {} shown)",
+            page.items.len(),
+            page.total_count
+        )?;
+    }
+    Ok(())
+}
+
+fn row(s: &SessionSummary) -> [String; 5] {
+    let status = match s.status_info.as_deref().filter(|i| !i.is_empty()) {
+        Some(info) => format!("{} ({info})", s.status),
+        None => s.status.to_string(),
+    };
+    [
+        s.name.clone(),
+        status,
+        s.image.clone().unwrap_or_default(),
+        s.created_at
+            .as_deref()
+            .map(|t| t.chars().take(19).collect::<String>().replace('T', " "))
+            .unwrap_or_default(),
+        s.id.clone(),
+    ]
+}
+
+pub async fn apps(ctx: &mut Context<'_>, acct: &Account, session: &str) -> Result<(), CliError> {
+    let apps = acct.client.session_apps(session).await?;
+    if ctx.json {
+        return ctx.print_json(&json!(apps));
+    }
+    if apps.is_empty() {
+        writeln!(ctx.out, "session {session:?} offers no apps")?;
+        return Ok(());
+    }
+    let rows: Vec<[String; 3]> = apps
+        .iter()
+        .map(|a| {
+            [
+                a.name.clone(),
+                a.protocol.clone(),
+                a.ports
+                    .iter()
+                    .map(u16::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ]
+        })
+        .collect();
+    print_table(ctx, ["APP", "PROTOCOL", "PORTS"], &rows)?;
+    writeln!(
+        ctx.out,
+        "open one with `bai open {session} --app APP` (http apps only)"
+    )?;
+    Ok(())
+}
+
+/// Left-aligned columns, two spaces apart.
+pub fn print_table<const N: usize>(
+    ctx: &mut Context<'_>,
+    header: [&str; N],
+    rows: &[[String; N]],
+) -> Result<(), CliError> {
+    let mut widths = header.map(|h| h.chars().count());
+    for r in rows {
+        for (w, cell) in widths.iter_mut().zip(r) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut s = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == N {
+                s.push_str(cell);
+            } else {
+                s.push_str(&format!("{cell:<w$}  "));
+            }
+        }
+        s
+    };
+    writeln!(ctx.out, "{}", line(header.to_vec()))?;
+    for r in rows {
+        writeln!(ctx.out, "{}", line(r.iter().map(String::as_str).collect()))?;
+    }
+    Ok(())
+}

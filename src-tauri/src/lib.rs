@@ -6,17 +6,27 @@
 //! - [`error`]: [`CommandError`], the `{code, message}` every command fails with
 //! - [`state`]: [`AppState`], the one place the shell keeps state
 //! - [`settings`]: the app's settings file; [`demo`]: the demo server child process
+//! - [`live`]: session watchers, launches, tunnels and notebook windows
+//! - [`navigation`]: where a notebook window may go (a pure, tested policy)
 //! - [`tray`], [`logging`]: the tray icon and the log file
 
 pub mod commands;
 pub mod demo;
 pub mod error;
+pub mod live;
 pub mod logging;
+pub mod navigation;
 pub mod settings;
 pub mod state;
 pub mod tray;
 
+use std::sync::OnceLock;
+use std::time::Instant;
+
 use tauri::{Manager, RunEvent, Runtime, WindowEvent};
+
+use crate::live::notebooks;
+use crate::settings::NotebookClose;
 
 pub use commands::COMMANDS;
 pub use commands::app_info::{ApiVersionRange, AppInfo, BuildProfile};
@@ -34,21 +44,66 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
     builder
         .manage(state)
         .invoke_handler(commands::handler())
-        .on_window_event(|window, event| {
+        .on_window_event(|window, event| match event {
             // Closing the launcher hides it: the app lives on in the tray until Quit.
-            if let WindowEvent::CloseRequested { api, .. } = event
-                && window.label() == LAUNCHER_WINDOW
-            {
+            WindowEvent::CloseRequested { api, .. } if window.label() == LAUNCHER_WINDOW => {
                 api.prevent_close();
                 if let Err(e) = window.hide() {
                     tracing::warn!("could not hide the launcher window: {e}");
                 }
             }
+            WindowEvent::CloseRequested { api, .. } if notebooks::is_notebook(window.label()) => {
+                live::terminate::close_requested(window, api);
+            }
+            WindowEvent::Destroyed if notebooks::is_notebook(window.label()) => {
+                notebooks::window_destroyed(window.app_handle(), window.label());
+            }
+            _ => {}
         })
+}
+
+/// When the process started (as near as the app can tell: the first call, made in `run`).
+pub fn started_at() -> Instant {
+    static STARTED: OnceLock<Instant> = OnceLock::new();
+    *STARTED.get_or_init(Instant::now)
+}
+
+/// The app is exiting: terminate the sessions that have notebooks open if the user chose
+/// "terminate" on close (never for "keep running" or "ask": nobody is there to ask), then
+/// close every tunnel and stop the demo server.
+pub fn on_exit<R: Runtime>(app: &tauri::AppHandle<R>) {
+    let state = app.state::<AppState>();
+    let terminate = matches!(
+        state.settings.load().map(|l| l.settings.notebook_close),
+        Ok(NotebookClose::Terminate)
+    );
+    if terminate {
+        let open: Vec<(String, String)> = state
+            .live
+            .tunnels()
+            .values()
+            .map(|t| (t.profile_id.clone(), t.session_id.clone()))
+            .collect();
+        let app = app.clone();
+        tauri::async_runtime::block_on(async move {
+            for (profile, session) in open {
+                let ended = tokio::time::timeout(
+                    std::time::Duration::from_secs(10),
+                    live::terminate::terminate(&app, &profile, &session),
+                )
+                .await;
+                if !matches!(ended, Ok(Ok(()))) {
+                    tracing::warn!(session, "could not terminate the session on exit");
+                }
+            }
+        });
+    }
+    state.shut_down();
 }
 
 /// Runs the desktop app until the user quits.
 pub fn run() {
+    started_at();
     let state = match AppState::from_env() {
         Ok(s) => s,
         Err(e) => {
@@ -69,6 +124,7 @@ pub fn run() {
         )
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             None,
@@ -85,6 +141,8 @@ pub fn run() {
             }
             tracing::info!(version = env!("CARGO_PKG_VERSION"), "launcher started");
             tray::install(app.handle())?;
+            // The default profile is watched from the start: the tray lists its sessions.
+            live::watcher::sync(app.handle());
             quit_on_signals(app.handle().clone());
             Ok(())
         });
@@ -98,7 +156,7 @@ pub fn run() {
     app.run(|app, event| {
         if let RunEvent::Exit = event {
             tracing::info!("launcher exiting");
-            app.state::<AppState>().shut_down();
+            on_exit(app);
         }
     });
 }

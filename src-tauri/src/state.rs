@@ -8,6 +8,7 @@ use bai_secrets::{KeyringStore, MemoryStore, SecretStore};
 
 use crate::demo::DemoServer;
 use crate::error::CommandError;
+use crate::live::Live;
 use crate::settings::SettingsStore;
 
 /// Environment variable that picks the secret store. `memory` keeps secrets in this process
@@ -17,7 +18,7 @@ pub const SECRET_STORE_ENV: &str = "BAI_SECRET_STORE";
 pub const TESTKIT_BIN_ENV: &str = "BAI_TESTKIT_BIN";
 
 /// Everything the running app keeps between commands. The UI is a view of this state and never
-/// a second copy of it. Launches and tunnels join in phase 2.
+/// a second copy of it.
 #[derive(Debug)]
 pub struct AppState {
     pub profiles: ProfileStore,
@@ -26,6 +27,8 @@ pub struct AppState {
     /// Where `start_demo` finds `bai-testkit`; `None` means "next to the app binary".
     testkit_bin: Option<PathBuf>,
     demo: Mutex<Option<DemoServer>>,
+    /// Watchers, launches, tunnels and notebook windows.
+    pub live: Live,
 }
 
 impl AppState {
@@ -38,6 +41,7 @@ impl AppState {
             secrets,
             testkit_bin: None,
             demo: Mutex::new(None),
+            live: Live::default(),
         }
     }
 
@@ -86,8 +90,13 @@ impl AppState {
         self.demo.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Stop what the app started (the demo server). Called when the app exits.
+    /// Stop what the app started (tunnels, the demo server). Called when the app exits;
+    /// sessions are ended before this, per the settings (see `crate::on_exit`).
     pub fn shut_down(&self) {
+        for t in self.live.close_all_tunnels() {
+            tracing::info!(session = %t.session_name, "tunnel closed on exit");
+        }
+        self.live.watchers().clear();
         if let Some(demo) = self.demo().take() {
             demo.stop();
         }

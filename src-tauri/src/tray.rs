@@ -1,34 +1,263 @@
 //! The tray icon. On Linux, Tauri reports no clicks on the icon itself, so every action is a
-//! menu item; each one calls a plain function that tests and other code paths can call too.
-//! The full menu (quick start, sessions, default profile) comes with launches in phase 2.
+//! menu item, and each item calls a plain function here that tests (and the launcher's own
+//! buttons) call too. The menu is rebuilt from [`menu_model`] whenever sessions or profiles
+//! change, so it always shows what is current.
 
-use tauri::menu::{Menu, MenuItem};
+use tauri::menu::{CheckMenuItem, IsMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Runtime};
 
 use crate::LAUNCHER_WINDOW;
+use crate::live::{launches, quick_start as qs, terminate, watcher};
+use crate::state::AppState;
 
+const TRAY_ID: &str = "main";
 const SHOW: &str = "show-launcher";
 const QUIT: &str = "quit";
+const QUICK_START: &str = "quick-start";
+const OPEN: &str = "open|";
+const TERMINATE: &str = "terminate|";
+const DEFAULT: &str = "default|";
+
+/// The tray menu as data: what [`refresh`] turns into GTK/AppKit/Win32 menus, and what tests
+/// read (the native menu is out of WebDriver's reach).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MenuModel {
+    /// `None` without a default profile (the item is then disabled).
+    pub quick_start_profile: Option<String>,
+    pub running: Vec<RunningEntry>,
+    /// (profile id, name, is default)
+    pub profiles: Vec<(String, String, bool)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunningEntry {
+    pub profile_id: String,
+    pub session_id: String,
+    /// "<session> (<profile>)"
+    pub label: String,
+}
+
+pub fn menu_model<R: Runtime>(app: &AppHandle<R>) -> MenuModel {
+    let state = app.state::<AppState>();
+    let (profiles, default) = match state.profiles.load() {
+        Ok(l) => (
+            l.list()
+                .iter()
+                .map(|p| (p.id.clone(), p.name.clone()))
+                .collect::<Vec<_>>(),
+            l.default_profile().map(|p| (p.id.clone(), p.name.clone())),
+        ),
+        Err(e) => {
+            tracing::warn!("tray: cannot read the profiles: {e}");
+            (Vec::new(), None)
+        }
+    };
+    let mut running: Vec<RunningEntry> = state
+        .live
+        .snapshots()
+        .values()
+        .flat_map(|snap| {
+            snap.sessions
+                .iter()
+                .filter(|s| s.is_running())
+                .map(|s| RunningEntry {
+                    profile_id: snap.profile_id.clone(),
+                    session_id: s.id.clone(),
+                    label: format!("{} ({})", s.name, snap.profile_name),
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    running.sort_by(|a, b| a.label.cmp(&b.label));
+    MenuModel {
+        quick_start_profile: default.as_ref().map(|(_, n)| n.clone()),
+        profiles: profiles
+            .into_iter()
+            .map(|(id, name)| {
+                let is_default = default.as_ref().is_some_and(|(d, _)| d == &id);
+                (id, name, is_default)
+            })
+            .collect(),
+        running,
+    }
+}
 
 pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
-    let show = MenuItem::with_id(app, SHOW, "Show launcher", true, None::<&str>)?;
-    let quit_item = MenuItem::with_id(app, QUIT, "Quit", true, None::<&str>)?;
-    let menu = Menu::with_items(app, &[&show, &quit_item])?;
-    let mut tray = TrayIconBuilder::with_id("main")
+    let menu = build_menu(app, &menu_model(app))?;
+    let mut tray = TrayIconBuilder::with_id(TRAY_ID)
         .tooltip("Backend.AI Launcher")
         .menu(&menu)
         .show_menu_on_left_click(true)
-        .on_menu_event(|app, event| match event.id().as_ref() {
-            SHOW => show_launcher(app),
-            QUIT => quit(app),
-            _ => {}
-        });
+        .on_menu_event(|app, event| on_menu(app, event.id().as_ref()));
     if let Some(icon) = app.default_window_icon() {
         tray = tray.icon(icon.clone());
     }
     tray.build(app)?;
     Ok(())
+}
+
+/// Rebuild the tray menu from the current state (no-op without a tray, e.g. in tests).
+pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return;
+    };
+    let model = menu_model(app);
+    match build_menu(app, &model) {
+        Ok(menu) => {
+            if let Err(e) = tray.set_menu(Some(menu)) {
+                tracing::warn!("could not update the tray menu: {e}");
+            }
+        }
+        Err(e) => tracing::warn!("could not build the tray menu: {e}"),
+    }
+}
+
+fn build_menu<R: Runtime>(app: &AppHandle<R>, model: &MenuModel) -> tauri::Result<Menu<R>> {
+    let quick_label = match &model.quick_start_profile {
+        Some(p) => format!("Quick start ({p})"),
+        None => "Quick start (no default profile)".to_owned(),
+    };
+    let quick = MenuItem::with_id(
+        app,
+        QUICK_START,
+        quick_label,
+        model.quick_start_profile.is_some(),
+        None::<&str>,
+    )?;
+
+    let running = Submenu::with_id(app, "running", "Running sessions", true)?;
+    if model.running.is_empty() {
+        running.append(&MenuItem::with_id(
+            app,
+            "running-none",
+            "No running sessions",
+            false,
+            None::<&str>,
+        )?)?;
+    }
+    for r in &model.running {
+        let key = format!("{}|{}", r.profile_id, r.session_id);
+        let sub = Submenu::with_id(app, format!("session|{key}"), &r.label, true)?;
+        sub.append(&MenuItem::with_id(
+            app,
+            format!("{OPEN}{key}"),
+            "Open",
+            true,
+            None::<&str>,
+        )?)?;
+        sub.append(&MenuItem::with_id(
+            app,
+            format!("{TERMINATE}{key}"),
+            "Terminate",
+            true,
+            None::<&str>,
+        )?)?;
+        running.append(&sub)?;
+    }
+
+    let profiles = Submenu::with_id(
+        app,
+        "profiles",
+        "Default profile",
+        !model.profiles.is_empty(),
+    )?;
+    for (id, name, is_default) in &model.profiles {
+        profiles.append(&CheckMenuItem::with_id(
+            app,
+            format!("{DEFAULT}{id}"),
+            name,
+            true,
+            *is_default,
+            None::<&str>,
+        )?)?;
+    }
+
+    let show = MenuItem::with_id(app, SHOW, "Show launcher", true, None::<&str>)?;
+    let quit_item = MenuItem::with_id(app, QUIT, "Quit", true, None::<&str>)?;
+    let sep1 = PredefinedMenuItem::separator(app)?;
+    let sep2 = PredefinedMenuItem::separator(app)?;
+    let items: [&dyn IsMenuItem<R>; 7] =
+        [&quick, &running, &profiles, &sep1, &show, &sep2, &quit_item];
+    Menu::with_items(app, &items)
+}
+
+/// Route a menu item to its action.
+pub fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
+    let pair = |rest: &str| {
+        rest.split_once('|')
+            .map(|(p, s)| (p.to_owned(), s.to_owned()))
+    };
+    match id {
+        SHOW => show_launcher(app),
+        QUIT => quit(app),
+        QUICK_START => quick_start(app),
+        _ => {
+            if let Some((p, s)) = id.strip_prefix(OPEN).and_then(pair) {
+                open_session(app, p, s);
+            } else if let Some((p, s)) = id.strip_prefix(TERMINATE).and_then(pair) {
+                terminate_session(app, p, s);
+            } else if let Some(p) = id.strip_prefix(DEFAULT) {
+                set_default_profile(app, p);
+            }
+        }
+    }
+}
+
+/// Tray "Quick start": the same as the launcher's button. Failures are shown in the launcher.
+pub fn quick_start<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        if let Err(e) = qs::quick_start(&app).await {
+            tracing::warn!(code = %e.code, "quick start from the tray failed: {}", e.message);
+            show_launcher(&app);
+            crate::live::notify::send(
+                &app,
+                crate::live::notify::NotificationKind::LaunchFailed,
+                "Quick start failed",
+                &e.message,
+            );
+        }
+    });
+}
+
+/// Tray "Open" of a running session.
+pub fn open_session<R: Runtime>(app: &AppHandle<R>, profile_id: String, session_id: String) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        if launches::focus_open(&app, &session_id) {
+            return;
+        }
+        if let Err(e) = crate::commands::sessions::open(&app, &profile_id, &session_id, None).await
+        {
+            tracing::warn!("open from the tray failed: {e}");
+        }
+    });
+}
+
+/// Tray "Terminate" of a running session.
+pub fn terminate_session<R: Runtime>(app: &AppHandle<R>, profile_id: String, session_id: String) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        if let Err(e) = terminate::terminate(&app, &profile_id, &session_id).await {
+            tracing::warn!("terminate from the tray failed: {e}");
+        }
+    });
+}
+
+/// Tray "Default profile ▸ <name>".
+pub fn set_default_profile<R: Runtime>(app: &AppHandle<R>, profile_id: &str) {
+    let state = app.state::<AppState>();
+    match state.profiles.set_default(profile_id) {
+        Ok(p) => tracing::info!(profile = %p.name, "default profile set from the tray"),
+        Err(e) => tracing::warn!("could not set the default profile: {e}"),
+    }
+    watcher::sync(app);
+    // The launcher shows the default badge: let it reload the list.
+    use tauri::Emitter;
+    if let Err(e) = app.emit_to(LAUNCHER_WINDOW, "profiles-changed", ()) {
+        tracing::warn!("could not send profiles-changed: {e}");
+    }
 }
 
 /// Show, restore and focus the launcher window (tray item, second app start).
@@ -44,7 +273,7 @@ pub fn show_launcher<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// Quit: `RunEvent::Exit` then stops what the app started.
+/// Quit: `RunEvent::Exit` then ends tunnels (and sessions, per the settings).
 pub fn quit<R: Runtime>(app: &AppHandle<R>) {
     tracing::info!("quit from the tray");
     app.exit(0);

@@ -50,7 +50,10 @@ fn a_notebook_window_cannot_call_any_command() {
     let t = app();
     let notebook = WebviewWindowBuilder::new(
         &t.app,
-        "notebook-x-jupyterlab",
+        &bai_launcher::live::notebooks::base_label(
+            "5e9b6c1c-1f0e-4b0c-9a43-7d1a2f0c9e11",
+            "jupyterlab",
+        ),
         WebviewUrl::App("index.html".into()),
     )
     .build()
@@ -67,8 +70,56 @@ fn a_notebook_window_cannot_call_any_command() {
             &format!("{cmd} from a notebook window, tunnel origin"),
         );
     }
+    // Nor can it subscribe to the app's events (session lists, launch progress).
+    for (cmd, args) in [
+        (
+            "plugin:event|listen",
+            json!({"event": "sessions-changed", "target": {"kind": "Any"}, "handler": 0}),
+        ),
+        (
+            "plugin:event|listen",
+            json!({"event": "launch-progress", "target": {"kind": "Any"}, "handler": 0}),
+        ),
+        (
+            "plugin:event|emit",
+            json!({"event": "sessions-changed", "payload": null}),
+        ),
+    ] {
+        assert_refused(
+            invoke_from(&notebook, cmd, "http://127.0.0.1:49152/lab", args),
+            &format!("{cmd} from a notebook window"),
+        );
+    }
     // The refusals did not touch the store.
     assert!(!t.dir.path().join("profiles.toml").exists());
+}
+
+#[test]
+fn the_launcher_window_may_listen_to_session_events() {
+    let t = app();
+    let window = launcher(&t.app);
+    for event in ["sessions-changed", "launch-progress", "launch-started"] {
+        let r = invoke_from(
+            &window,
+            "plugin:event|listen",
+            local_origin(),
+            json!({"event": event, "target": {"kind": "Any"}, "handler": 0}),
+        );
+        assert!(r.is_ok(), "listen to {event} from the launcher: {r:?}");
+    }
+}
+
+#[test]
+fn notebook_labels_are_valid_for_any_session_and_app() {
+    use bai_launcher::live::notebooks::{base_label, is_notebook};
+    let label = base_label("sess/../ion 1", "my app:v2");
+    assert_eq!(label, "notebook-sess____ion_1-my_app_v2");
+    assert!(is_notebook(&label));
+    let t = app();
+    // Tauri accepts it as a window label.
+    WebviewWindowBuilder::new(&t.app, &label, WebviewUrl::App("index.html".into()))
+        .build()
+        .expect("a window with a sanitised label");
 }
 
 #[test]
@@ -111,10 +162,15 @@ fn the_capability_grants_exactly_the_declared_commands() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    let expected: Vec<String> = COMMANDS
+    let mut expected: Vec<String> = COMMANDS
         .iter()
         .map(|c| format!("allow-{}", c.replace('_', "-")))
         .collect();
+    // The launcher listens to `sessions-changed` and `launch-progress`; nothing else of core.
+    expected.extend([
+        "core:event:allow-listen".into(),
+        "core:event:allow-unlisten".into(),
+    ]);
     assert_eq!(granted, expected);
     assert_eq!(cap["windows"], json!(["launcher"]));
 }

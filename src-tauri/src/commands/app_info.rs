@@ -53,3 +53,17 @@ pub fn app_info() -> Result<AppInfo, CommandError> {
     // Nothing can fail yet; the Result keeps every command's shape the same for the UI.
     Ok(AppInfo::current())
 }
+
+/// The launcher UI calls this once it has rendered: the log gets the time since the process
+/// started (the startup figure of the benchmark).
+#[tauri::command]
+pub async fn ui_ready() -> Result<u64, CommandError> {
+    let ms = crate::started_at().elapsed().as_millis();
+    let ms = u64::try_from(ms).unwrap_or(u64::MAX);
+    let epoch_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default();
+    tracing::info!(since_start_ms = ms, epoch_ms, "launcher ui ready");
+    Ok(ms)
+}

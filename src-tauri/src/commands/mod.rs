@@ -5,6 +5,7 @@ pub mod app_info;
 pub mod demo;
 mod names;
 pub mod profiles;
+pub mod sessions;
 pub mod settings;
 pub mod views;
 
@@ -29,5 +30,14 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         settings::get_settings,
         settings::save_settings,
         demo::start_demo,
+        app_info::ui_ready,
+        sessions::watch_sessions,
+        sessions::launch_options,
+        sessions::launch_session,
+        sessions::launch_status,
+        sessions::cancel_launch,
+        sessions::open_session,
+        sessions::terminate_session,
+        sessions::quick_start,
     ]
 }

@@ -17,4 +17,13 @@ pub const COMMANDS: &[&str] = &[
     "get_settings",
     "save_settings",
     "start_demo",
+    "ui_ready",
+    "watch_sessions",
+    "launch_options",
+    "launch_session",
+    "launch_status",
+    "cancel_launch",
+    "open_session",
+    "terminate_session",
+    "quick_start",
 ];

@@ -1,0 +1,225 @@
+//! Session and launch commands. Lists reach the UI as `sessions-changed` events from the
+//! watchers, launches as `launch-progress` events; these commands start and stop things.
+
+use std::collections::BTreeMap;
+
+use bai_core::account;
+use bai_core::client::Client;
+use bai_core::launch::ReusePolicy;
+use serde::Serialize;
+use serde_json::Value;
+use tauri::{AppHandle, Runtime, State};
+
+use crate::error::CommandError;
+use crate::live::launches::{self, LaunchInput, Target};
+use crate::live::views::{LaunchView, QuickStartView, SessionsSnapshot};
+use crate::live::{quick_start as qs, terminate, watcher};
+use crate::state::AppState;
+
+/// Show this profile's sessions (or none): its watcher runs while shown and pushes
+/// `sessions-changed`. Returns the last known list, if any, at once.
+#[tauri::command]
+pub async fn watch_sessions<R: Runtime>(
+    app: AppHandle<R>,
+    profile_id: Option<String>,
+) -> Result<Option<SessionsSnapshot>, CommandError> {
+    Ok(watcher::watch(&app, profile_id))
+}
+
+#[tauri::command]
+pub async fn terminate_session<R: Runtime>(
+    app: AppHandle<R>,
+    profile_id: String,
+    session_id: String,
+) -> Result<(), CommandError> {
+    terminate::terminate(&app, &profile_id, &session_id).await
+}
+
+/// Open a running session's app in a notebook window: the open window if there is one (returns
+/// `None`), else a launch attaching to it (returns its id).
+#[tauri::command]
+pub async fn open_session<R: Runtime>(
+    app: AppHandle<R>,
+    profile_id: String,
+    session_id: String,
+    app_name: Option<String>,
+) -> Result<Option<String>, CommandError> {
+    open(&app, &profile_id, &session_id, app_name).await
+}
+
+pub async fn open<R: Runtime>(
+    app: &AppHandle<R>,
+    profile_id: &str,
+    session_id: &str,
+    app_name: Option<String>,
+) -> Result<Option<String>, CommandError> {
+    if launches::focus_open(app, session_id) {
+        return Ok(None);
+    }
+    let target = Target::Existing {
+        session: session_id.to_owned(),
+        app: app_name,
+    };
+    launches::start(app, profile_id, target, false)
+        .await
+        .map(Some)
+}
+
+/// Start a launch from the form; returns its id at once.
+#[tauri::command]
+pub async fn launch_session<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    profile_id: String,
+    input: LaunchInput,
+) -> Result<String, CommandError> {
+    if input.image.trim().is_empty() {
+        return Err(CommandError::new(
+            "invalid-input",
+            "choose an image to launch",
+        ));
+    }
+    let profile = state.profiles.load()?.get(&profile_id)?.clone();
+    let req = input.request(&profile, ReusePolicy::CreateNew);
+    launches::start(&app, &profile_id, Target::Create(Box::new(req)), false).await
+}
+
+#[tauri::command]
+pub async fn launch_status<R: Runtime>(
+    app: AppHandle<R>,
+    launch_id: String,
+) -> Result<LaunchView, CommandError> {
+    launches::status(&app, &launch_id)
+}
+
+#[tauri::command]
+pub async fn cancel_launch<R: Runtime>(
+    app: AppHandle<R>,
+    launch_id: String,
+) -> Result<(), CommandError> {
+    launches::cancel(&app, &launch_id)
+}
+
+/// The tray's "Quick start", for the launcher's button.
+#[tauri::command]
+pub async fn quick_start<R: Runtime>(app: AppHandle<R>) -> Result<QuickStartView, CommandError> {
+    qs::quick_start(&app).await
+}
+
+/// What the launch form offers on a profile's cluster.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LaunchOptions {
+    pub images: Vec<ImageOption>,
+    pub presets: Vec<PresetOption>,
+    pub projects: Vec<String>,
+    pub project: String,
+    pub resource_groups: Vec<String>,
+    pub resource_group: Option<String>,
+    pub folders: Vec<String>,
+    /// What the account may still allocate (slot → amount), when the server says.
+    pub remaining: BTreeMap<String, String>,
+    /// Parts that could not be read (the form still works without them).
+    pub warnings: Vec<CommandError>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageOption {
+    pub reference: String,
+    pub apps: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PresetOption {
+    pub name: String,
+    pub resources: BTreeMap<String, String>,
+    pub allocatable: bool,
+}
+
+fn text(v: &Value) -> String {
+    v.as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| v.to_string())
+}
+
+fn texts(m: &BTreeMap<String, Value>) -> BTreeMap<String, String> {
+    m.iter().map(|(k, v)| (k.clone(), text(v))).collect()
+}
+
+#[tauri::command]
+pub async fn launch_options(
+    state: State<'_, AppState>,
+    profile_id: String,
+) -> Result<LaunchOptions, CommandError> {
+    let profile = state.profiles.load()?.get(&profile_id)?.clone();
+    let client = account::connect(&profile, state.secrets.as_ref()).await?;
+    // Images are the one part a launch cannot do without: their error is the command's.
+    let images = client.images().await?;
+    let mut out = LaunchOptions {
+        images: images
+            .iter()
+            .map(|i| ImageOption {
+                reference: i.reference(),
+                apps: i.service_ports().into_iter().map(|p| p.name).collect(),
+            })
+            .collect(),
+        project: profile.project.clone().unwrap_or_else(|| "default".into()),
+        resource_group: profile.resource_group.clone(),
+        ..LaunchOptions::default()
+    };
+    out.images.sort_by(|a, b| a.reference.cmp(&b.reference));
+    fill_optional(&client, &mut out).await;
+    Ok(out)
+}
+
+async fn fill_optional(client: &Client, out: &mut LaunchOptions) {
+    let mut warnings = Vec::new();
+    match client.current_user().await {
+        Ok(u) => out.projects = u.groups.into_iter().map(|g| g.name).collect(),
+        Err(e) => warnings.push(CommandError::from(e)),
+    }
+    if !out.projects.is_empty() && !out.projects.contains(&out.project) {
+        out.project = out.projects[0].clone();
+    }
+    match client
+        .check_presets(&out.project, out.resource_group.as_deref())
+        .await
+    {
+        Ok(c) => {
+            out.presets = c
+                .presets
+                .iter()
+                .map(|p| PresetOption {
+                    name: p.name.clone(),
+                    resources: texts(&p.resource_slots),
+                    allocatable: p.allocatable,
+                })
+                .collect();
+            out.remaining = texts(&c.keypair_remaining);
+        }
+        Err(e) => {
+            warnings.push(CommandError::from(e));
+            if let Ok(presets) = client.resource_presets().await {
+                out.presets = presets
+                    .iter()
+                    .map(|p| PresetOption {
+                        name: p.name.clone(),
+                        resources: texts(&p.resource_slots),
+                        allocatable: true,
+                    })
+                    .collect();
+            }
+        }
+    }
+    match client.resource_groups(&out.project).await {
+        Ok(g) => out.resource_groups = g.into_iter().map(|g| g.name).collect(),
+        Err(e) => warnings.push(CommandError::from(e)),
+    }
+    match client.vfolders().await {
+        Ok(f) => out.folders = f.into_iter().map(|f| f.name).collect(),
+        Err(e) => warnings.push(CommandError::from(e)),
+    }
+    out.warnings = warnings;
+}

@@ -1,0 +1,255 @@
+//! Notebook windows: one per session and app (label `notebook-<session id>-<app>`), showing the
+//! tunnel's auth URL. They match no capability, so their pages cannot call the app; the
+//! navigation policy keeps them on the tunnel; popups to the same origin become more notebook
+//! windows; each profile gets its own webview data directory so cookies stay per cluster.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use tauri::webview::NewWindowResponse;
+use tauri::{AppHandle, Manager, Runtime, Url, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
+
+use super::OpenTunnel;
+use crate::error::CommandError;
+use crate::navigation::{self, Decision, Origins, Request};
+use crate::state::AppState;
+
+/// Every notebook window's label starts with this.
+pub const LABEL_PREFIX: &str = "notebook-";
+/// The bundled page shown when a notebook's tunnel is gone (see `ui/public`).
+pub const STATUS_PAGE: &str = "notebook-status.html";
+
+/// Keep only what Tauri allows in a label (`a-zA-Z0-9-/:_`), so any session id or app name
+/// gives a valid, stable label.
+pub fn sanitize(part: &str) -> String {
+    part.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The label of the first notebook window of this session and app.
+pub fn base_label(session_id: &str, app: &str) -> String {
+    format!("{LABEL_PREFIX}{}-{}", sanitize(session_id), sanitize(app))
+}
+
+pub fn is_notebook(label: &str) -> bool {
+    label.starts_with(LABEL_PREFIX)
+}
+
+/// The bundled status page's URL as a notebook window sees it.
+pub fn status_page_url(state: &str, session: &str) -> Url {
+    let base = if cfg!(windows) {
+        "http://tauri.localhost/"
+    } else {
+        "tauri://localhost/"
+    };
+    let mut url = Url::parse(base)
+        .and_then(|b| b.join(STATUS_PAGE))
+        .unwrap_or_else(|_| Url::parse("about:blank").expect("a valid URL"));
+    url.query_pairs_mut()
+        .append_pair("state", state)
+        .append_pair("session", session);
+    url
+}
+
+/// Where a profile's notebook webviews keep cookies and storage. Under WebDriver automation
+/// WebKitGTK allows one automation context only (the default one), so windows share it there.
+fn data_directory<R: Runtime>(app: &AppHandle<R>, profile_id: &str) -> Option<PathBuf> {
+    if std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() == Ok("true") {
+        tracing::info!(
+            "webview automation is on: notebook windows share the default data directory"
+        );
+        return None;
+    }
+    match app.path().app_local_data_dir() {
+        Ok(dir) => Some(dir.join("webview").join(sanitize(profile_id))),
+        Err(e) => {
+            tracing::warn!("no app data folder ({e}); notebook cookies use the default store");
+            None
+        }
+    }
+}
+
+static EXTRA_WINDOWS: AtomicU32 = AtomicU32::new(1);
+
+/// Open (or focus) the notebook window for `open` at `url`. `url` carries the tunnel's secret
+/// token the first time; it is never logged.
+pub fn open_window<R: Runtime>(
+    app: &AppHandle<R>,
+    open: &OpenTunnel,
+    url: &Url,
+    extra: bool,
+) -> Result<WebviewWindow<R>, CommandError> {
+    let base = base_label(&open.session_id, &open.app);
+    if !extra && let Some(existing) = app.get_webview_window(&base) {
+        focus(&existing);
+        return Ok(existing);
+    }
+    let label = if extra {
+        format!("{base}-{}", EXTRA_WINDOWS.fetch_add(1, Ordering::Relaxed))
+    } else {
+        base.clone()
+    };
+    let tunnel_origin = Url::parse(&format!("http://{}/", open.tunnel.local_addr()))
+        .map_err(|e| CommandError::new("internal", format!("bad tunnel address: {e}")))?;
+    let status = status_page_url("ended", &open.session_name);
+    let nav_app = app.clone();
+    let (nav_tunnel, nav_status) = (tunnel_origin.clone(), status.clone());
+    let popup_app = app.clone();
+    let popup_open = open.clone();
+    let (popup_tunnel, popup_status) = (tunnel_origin, status);
+    let mut builder = WebviewWindowBuilder::new(app, &label, WebviewUrl::External(url.clone()))
+        .title(format!("{} · {}", open.session_name, open.profile_name))
+        .inner_size(1200.0, 800.0)
+        .min_inner_size(480.0, 360.0)
+        .on_navigation(move |target| {
+            let origins = Origins {
+                tunnel: &nav_tunnel,
+                status_page: &nav_status,
+            };
+            match navigation::decide(&origins, target, Request::Navigate) {
+                Decision::Allow | Decision::NewNotebookWindow => true,
+                Decision::OpenExternally => {
+                    open_externally(&nav_app, target);
+                    false
+                }
+                Decision::Deny => {
+                    tracing::info!(scheme = target.scheme(), "notebook navigation refused");
+                    false
+                }
+            }
+        })
+        .on_new_window(move |target, _features| {
+            let origins = Origins {
+                tunnel: &popup_tunnel,
+                status_page: &popup_status,
+            };
+            match navigation::decide(&origins, &target, Request::NewWindow) {
+                Decision::NewNotebookWindow => {
+                    // Opened on the next turn: building a window inside this callback would
+                    // wait on the event loop that is running it.
+                    let (app, open) = (popup_app.clone(), popup_open.clone());
+                    tauri::async_runtime::spawn(async move {
+                        match open_window(&app, &open, &target, true) {
+                            Ok(w) => register_window(&app, &open, w.label()),
+                            Err(e) => tracing::warn!("could not open another notebook window: {e}"),
+                        }
+                    });
+                }
+                Decision::OpenExternally => open_externally(&popup_app, &target),
+                Decision::Allow | Decision::Deny => {
+                    tracing::info!(scheme = target.scheme(), "notebook popup refused");
+                }
+            }
+            NewWindowResponse::Deny
+        });
+    if let Some(dir) = data_directory(app, &open.profile_id) {
+        builder = builder.data_directory(dir);
+    }
+    let window = builder.build().map_err(|e| {
+        CommandError::new(
+            "window-failed",
+            format!("could not open the notebook window: {e}"),
+        )
+    })?;
+    tracing::info!(label, session = %open.session_name, app = %open.app, "notebook window opened");
+    Ok(window)
+}
+
+/// Record that `label` shows `open`'s tunnel.
+pub fn register_window<R: Runtime>(app: &AppHandle<R>, open: &OpenTunnel, label: &str) {
+    let state = app.state::<AppState>();
+    let base = base_label(&open.session_id, &open.app);
+    let mut tunnels = state.live.tunnels();
+    let entry = tunnels.entry(base).or_insert_with(|| open.clone());
+    entry.windows.insert(label.to_owned());
+}
+
+fn open_externally<R: Runtime>(_app: &AppHandle<R>, url: &Url) {
+    tracing::info!(
+        host = url.host_str().unwrap_or(""),
+        "opening a link in the system browser"
+    );
+    if let Err(e) = tauri_plugin_opener::open_url(url.as_str(), None::<&str>) {
+        tracing::warn!("could not open the system browser: {e}");
+    }
+}
+
+pub fn focus<R: Runtime>(w: &WebviewWindow<R>) {
+    for r in [w.unminimize(), w.show(), w.set_focus()] {
+        if let Err(e) = r {
+            tracing::warn!("could not show a notebook window: {e}");
+        }
+    }
+}
+
+/// Show every window of `open` again (tray "Open", quick start reuse). False if none is left.
+pub fn focus_any<R: Runtime>(app: &AppHandle<R>, open: &OpenTunnel) -> bool {
+    let mut shown = false;
+    for label in &open.windows {
+        if let Some(w) = app.get_webview_window(label) {
+            focus(&w);
+            shown = true;
+        }
+    }
+    shown
+}
+
+/// The tunnel of these windows is gone (the session ended): show the bundled status page
+/// instead of a blank or broken page.
+pub fn show_status<R: Runtime>(app: &AppHandle<R>, open: &OpenTunnel, state: &str) {
+    let url = status_page_url(state, &open.session_name);
+    for label in &open.windows {
+        if let Some(w) = app.get_webview_window(label)
+            && let Err(e) = w.navigate(url.clone())
+        {
+            tracing::warn!(label, "could not show the status page: {e}");
+        }
+    }
+}
+
+/// Close windows without asking (the session was terminated from the app).
+pub fn destroy_windows<R: Runtime>(app: &AppHandle<R>, open: &OpenTunnel) {
+    for label in &open.windows {
+        if let Some(w) = app.get_webview_window(label)
+            && let Err(e) = w.destroy()
+        {
+            tracing::warn!(label, "could not close a notebook window: {e}");
+        }
+    }
+}
+
+/// A notebook window is gone: forget it, and close the tunnel with its last window (the
+/// session keeps running unless the close handler terminated it).
+pub fn window_destroyed<R: Runtime>(app: &AppHandle<R>, label: &str) {
+    let Some(state) = app.try_state::<AppState>() else {
+        return;
+    };
+    let mut closed = None;
+    {
+        let mut tunnels = state.live.tunnels();
+        let key = tunnels
+            .iter()
+            .find(|(_, t)| t.windows.contains(label))
+            .map(|(k, _)| k.clone());
+        if let Some(key) = key
+            && let Some(t) = tunnels.get_mut(&key)
+        {
+            t.windows.remove(label);
+            if t.windows.is_empty() {
+                closed = tunnels.remove(&key);
+            }
+        }
+    }
+    if let Some(t) = closed {
+        t.tunnel.close();
+        tracing::info!(session = %t.session_name, "tunnel closed with its last window");
+        super::watcher::wake(app, &t.profile_id);
+    }
+}

@@ -1,0 +1,133 @@
+//! What the session and launch events carry to the UI (camelCase JSON). No view ever holds a
+//! secret: the tunnel's auth URL goes straight from Rust into the notebook window.
+
+use std::collections::BTreeMap;
+
+use bai_core::client::SessionSummary;
+use bai_core::launch::{LaunchPhase, LaunchProgress};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::CommandError;
+
+/// One session in a profile's list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionView {
+    pub id: String,
+    pub name: String,
+    pub image: Option<String>,
+    /// e.g. `RUNNING`, `PENDING`, `TERMINATING`.
+    pub status: String,
+    pub status_info: Option<String>,
+    /// ISO 8601, as the server sent it; the UI shows the age from it.
+    pub created_at: Option<String>,
+    /// Slot → amount as the server reports it (occupied, else requested), e.g. `cpu: "1"`.
+    pub resources: BTreeMap<String, String>,
+    /// The web apps the session offers (`http`/`preopen` service ports).
+    pub apps: Vec<String>,
+    /// A notebook window (and tunnel) of this session is open in the app.
+    pub open: bool,
+}
+
+impl SessionView {
+    pub fn new(s: &SessionSummary, open: bool) -> Self {
+        let slots = if s.occupying_slots.is_empty() {
+            &s.requested_slots
+        } else {
+            &s.occupying_slots
+        };
+        SessionView {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            image: s.image.clone(),
+            status: s.status.as_str().to_owned(),
+            status_info: s.status_info.clone().filter(|i| !i.is_empty()),
+            created_at: s.created_at.clone(),
+            resources: slots
+                .iter()
+                .map(|(k, v)| (k.clone(), slot_text(v)))
+                .collect(),
+            apps: s
+                .service_ports
+                .iter()
+                .filter(|p| p.protocol == "http" || p.protocol == "preopen")
+                .map(|p| p.name.clone())
+                .collect(),
+            open,
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.status == "RUNNING"
+    }
+}
+
+fn slot_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The `sessions-changed` event: a profile's sessions as of now, or why they cannot be listed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionsSnapshot {
+    pub profile_id: String,
+    pub profile_name: String,
+    pub sessions: Vec<SessionView>,
+    /// Set when the last refresh failed (e.g. `network-error`: the cluster is unreachable).
+    /// `sessions` then holds the last list that was read, which may be out of date.
+    pub error: Option<CommandError>,
+}
+
+/// The `launch-progress` event and the `launch_status` answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LaunchView {
+    pub launch_id: String,
+    pub profile_id: String,
+    pub profile_name: String,
+    pub phase: LaunchPhase,
+    pub session_name: Option<String>,
+    pub session_id: Option<String>,
+    pub status: Option<String>,
+    pub status_info: Option<String>,
+    pub elapsed_ms: u64,
+    pub app: Option<String>,
+    pub probe_attempts: u32,
+    pub message: String,
+    /// Set when the launch failed or was cancelled: what happened and what to do.
+    pub error: Option<CommandError>,
+}
+
+impl LaunchView {
+    pub fn new(launch_id: &str, profile_id: &str, profile_name: &str, p: &LaunchProgress) -> Self {
+        LaunchView {
+            launch_id: launch_id.to_owned(),
+            profile_id: profile_id.to_owned(),
+            profile_name: profile_name.to_owned(),
+            phase: p.phase,
+            session_name: p.session_name.clone(),
+            session_id: p.session_id.clone(),
+            status: p.status.as_ref().map(|s| s.as_str().to_owned()),
+            status_info: p.status_info.clone(),
+            elapsed_ms: u64::try_from(p.elapsed.as_millis()).unwrap_or(u64::MAX),
+            app: p.app.clone(),
+            probe_attempts: p.probe_attempts,
+            message: p.message.clone(),
+            error: None,
+        }
+    }
+}
+
+/// What `quick_start` did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuickStartView {
+    /// The launch to follow, or `None` when a running quick-start window was shown again.
+    pub launch_id: Option<String>,
+    pub profile_id: String,
+    pub reused: bool,
+}

@@ -54,7 +54,16 @@ type Command =
   | "import_env_profile"
   | "get_settings"
   | "save_settings"
-  | "start_demo";
+  | "start_demo"
+  | "ui_ready"
+  | "watch_sessions"
+  | "launch_options"
+  | "launch_session"
+  | "launch_status"
+  | "cancel_launch"
+  | "open_session"
+  | "terminate_session"
+  | "quick_start";
 
 /** Turns whatever `invoke` rejected with into an {@link ApiError}. */
 export function toApiError(raw: unknown): ApiError {
@@ -242,6 +251,139 @@ export function startDemo(): Promise<Profile> {
   return call<Profile>("start_demo");
 }
 
+/** Tells the shell the UI has rendered (the startup benchmark reads its log line). */
+export function uiReady(): Promise<number> {
+  return call<number>("ui_ready");
+}
+
+/** One session in a profile's list (mirrors `live::views::SessionView`). */
+export interface Session {
+  id: string;
+  name: string;
+  image: string | null;
+  status: string;
+  statusInfo: string | null;
+  createdAt: string | null;
+  /** Slot → amount, e.g. `{cpu: "1", mem: "1073741824"}`. */
+  resources: Record<string, string>;
+  apps: string[];
+  /** A notebook window of it is open. */
+  open: boolean;
+}
+
+/** The `sessions-changed` event. */
+export interface SessionsSnapshot {
+  profileId: string;
+  profileName: string;
+  sessions: Session[];
+  /** The last refresh failed (e.g. `network-error`): the cluster is unreachable. */
+  error: CommandError | null;
+}
+
+export type LaunchPhase =
+  | "creating"
+  | "starting"
+  | "picking_app"
+  | "opening_tunnel"
+  | "probing"
+  | "ready"
+  | "cancelling"
+  | "cancelled"
+  | "failed";
+
+/** The `launch-progress` / `launch-started` events. */
+export interface LaunchView {
+  launchId: string;
+  profileId: string;
+  profileName: string;
+  phase: LaunchPhase;
+  sessionName: string | null;
+  sessionId: string | null;
+  status: string | null;
+  statusInfo: string | null;
+  elapsedMs: number;
+  app: string | null;
+  probeAttempts: number;
+  message: string;
+  error: CommandError | null;
+}
+
+export interface LaunchOptions {
+  images: { reference: string; apps: string[] }[];
+  presets: { name: string; resources: Record<string, string>; allocatable: boolean }[];
+  projects: string[];
+  project: string;
+  resourceGroups: string[];
+  resourceGroup: string | null;
+  folders: string[];
+  remaining: Record<string, string>;
+  warnings: CommandError[];
+}
+
+export interface LaunchInput {
+  image: string;
+  /** Empty or absent: a generated name. */
+  name?: string | undefined;
+  resources?: Record<string, string>;
+  project?: string | undefined;
+  resourceGroup?: string | undefined;
+  mounts?: string[];
+  environ?: Record<string, string>;
+  app?: string | undefined;
+}
+
+export interface QuickStartResult {
+  /** Null when an open quick-start notebook was shown again. */
+  launchId: string | null;
+  profileId: string;
+  reused: boolean;
+}
+
+/** Show this profile's sessions; fresher lists arrive as `sessions-changed` events. */
+export function watchSessions(profileId: string | null): Promise<SessionsSnapshot | null> {
+  return call<SessionsSnapshot | null>("watch_sessions", { profileId });
+}
+
+export function launchOptions(profileId: string): Promise<LaunchOptions> {
+  return call<LaunchOptions>("launch_options", { profileId });
+}
+
+/** Starts a launch; returns its id at once (progress follows as `launch-progress`). */
+export function launchSession(profileId: string, input: LaunchInput): Promise<string> {
+  return call<string>("launch_session", { profileId, input });
+}
+
+export function launchStatus(launchId: string): Promise<LaunchView> {
+  return call<LaunchView>("launch_status", { launchId });
+}
+
+export function cancelLaunch(launchId: string): Promise<void> {
+  return call<void>("cancel_launch", { launchId });
+}
+
+/** Opens a session's app in a notebook window; a launch id when a tunnel must be opened. */
+export function openSession(
+  profileId: string,
+  sessionId: string,
+  appName?: string,
+): Promise<string | null> {
+  return call<string | null>("open_session", { profileId, sessionId, appName: appName ?? null });
+}
+
+export function terminateSession(profileId: string, sessionId: string): Promise<void> {
+  return call<void>("terminate_session", { profileId, sessionId });
+}
+
+/** The tray's "Quick start": the default profile's quick-start preset. */
+export function quickStart(): Promise<QuickStartResult> {
+  return call<QuickStartResult>("quick_start");
+}
+
+/** Codes meaning the cluster could not be reached at all. */
+export function isUnreachable(code: string): boolean {
+  return ["connection-refused", "dns-failure", "network", "timeout", "tls-failure"].includes(code);
+}
+
 /** Extra advice the UI adds to some codes. */
 export function hintFor(code: string): string | null {
   switch (code) {
@@ -249,6 +391,19 @@ export function hintFor(code: string): string | null {
       return "Secrets are kept only in the system keyring. Profiles can still be listed and edited; saving a secret needs the keyring.";
     case "auth-failed":
       return "The server answered 401 Unauthorized.";
+    case "connection-refused":
+    case "dns-failure":
+    case "network":
+    case "timeout":
+      return "The cluster is unreachable. Check the endpoint, your network or VPN; the list refreshes by itself when it answers again.";
+    case "no-default-profile":
+      return "Open a profile and choose “Make default”.";
+    case "launch-start-timeout":
+      return "The session did not start in time: the cluster may be busy. Try a smaller preset or another resource group.";
+    case "launch-session-ended":
+      return "The server ended the session while it was starting. Check the image and resources, or ask your administrator.";
+    case "launch-app-not-offered":
+      return "Pick another app, or an image that offers it.";
     default:
       return null;
   }

@@ -2,12 +2,17 @@
 import { LitElement, css, html, nothing } from "lit";
 
 import type { AppInfo } from "../api.js";
+import { buttonStyles } from "../styles/shared.js";
 import { logo } from "./logo.js";
 
 export class AppHeader extends LitElement {
   static override properties = {
     info: { attribute: false },
+    canQuickStart: { attribute: false },
   };
+
+  /** A default profile exists (quick start launches on it). */
+  declare canQuickStart: boolean;
 
   /** Null while app_info is loading or when it failed. */
   declare info: AppInfo | null;
@@ -15,9 +20,14 @@ export class AppHeader extends LitElement {
   constructor() {
     super();
     this.info = null;
+    this.canQuickStart = false;
   }
 
-  static override styles = css`
+  private quickStart() {
+    this.dispatchEvent(new CustomEvent("quick-start", { bubbles: true, composed: true }));
+  }
+
+  static override styles = [buttonStyles, css`
     :host {
       display: flex;
       align-items: center;
@@ -58,7 +68,7 @@ export class AppHeader extends LitElement {
       font-size: 12px;
       color: var(--bai-text-muted);
     }
-  `;
+  `];
 
   override render() {
     const info = this.info;
@@ -79,6 +89,9 @@ export class AppHeader extends LitElement {
             >Backend.AI API ${info.apiVersions.oldest} – ${info.apiVersions.newest}</span
           >`
         : nothing}
+      <button class="btn btn-primary" data-testid="quick-start" ?disabled=${!this.canQuickStart}
+        title=${this.canQuickStart ? "Launch the default profile's quick-start notebook" : "Make a profile the default first"}
+        @click=${this.quickStart}>Quick start</button>
     `;
   }
 }

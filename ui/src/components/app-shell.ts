@@ -10,11 +10,16 @@ import {
   type ProfileList,
   appInfo,
   listProfiles,
+  quickStart,
   toApiError,
+  uiReady,
 } from "../api.js";
+import { onLaunchStarted, onProfilesChanged } from "../live.js";
 import "./app-header.js";
 import "./error-banner.js";
 import type { View } from "./events.js";
+import "./launch-form.js";
+import "./launch-progress.js";
 import "./profile-detail.js";
 import "./profile-form.js";
 import "./profile-list.js";
@@ -46,6 +51,7 @@ export class AppShell extends LitElement {
     this.addEventListener("navigate", (e) => {
       this.view = (e as CustomEvent<View>).detail;
     });
+    this.addEventListener("quick-start", () => void this.quickStart());
     this.addEventListener("profiles-changed", (e) => {
       const select = (e as CustomEvent<Profile | undefined>).detail;
       void this.loadProfiles().then(() => {
@@ -84,7 +90,27 @@ export class AppShell extends LitElement {
 
   override connectedCallback() {
     super.connectedCallback();
-    this.ready = Promise.all([this.loadInfo(), this.loadProfiles()]).then(() => undefined);
+    this.ready = Promise.all([this.loadInfo(), this.loadProfiles()]).then(async () => {
+      await this.updateComplete;
+      // For the startup benchmark; a failure here changes nothing for the user.
+      await uiReady().catch(() => undefined);
+    });
+    // A launch started anywhere (the tray too) shows its progress here.
+    void onLaunchStarted((v) => {
+      this.view = { kind: "progress", launchId: v.launchId };
+    });
+    // The tray changed the default profile.
+    void onProfilesChanged(() => void this.loadProfiles());
+  }
+
+  private async quickStart(): Promise<void> {
+    this.error = null;
+    try {
+      const r = await quickStart();
+      if (r.launchId) this.view = { kind: "progress", launchId: r.launchId };
+    } catch (e) {
+      this.error = toApiError(e);
+    }
   }
 
   private async loadInfo(): Promise<void> {
@@ -126,6 +152,14 @@ export class AppShell extends LitElement {
           ? html`<bai-profile-detail .profile=${p}></bai-profile-detail>`
           : html`<bai-welcome-panel></bai-welcome-panel>`;
       }
+      case "launch": {
+        const p = this.find(v.id);
+        return p
+          ? html`<bai-launch-form .profile=${p}></bai-launch-form>`
+          : html`<bai-welcome-panel></bai-welcome-panel>`;
+      }
+      case "progress":
+        return html`<bai-launch-progress .launchId=${v.launchId}></bai-launch-progress>`;
       case "settings":
         return html`<bai-settings-panel .profiles=${this.profiles?.profiles ?? []}>
         </bai-settings-panel>`;
@@ -136,7 +170,8 @@ export class AppShell extends LitElement {
 
   override render() {
     return html`
-      <bai-app-header .info=${this.info}></bai-app-header>
+      <bai-app-header .info=${this.info}
+        .canQuickStart=${!!this.profiles?.defaultId}></bai-app-header>
       ${this.error
         ? html`<bai-error-banner class="banner" .error=${this.error}></bai-error-banner>`
         : nothing}

@@ -7,7 +7,9 @@ export type View =
   | { kind: "add" }
   | { kind: "edit"; id: string }
   | { kind: "detail"; id: string }
-  | { kind: "settings" };
+  | { kind: "settings" }
+  | { kind: "launch"; id: string }
+  | { kind: "progress"; launchId: string };
 
 /** Ask the shell to show another view. */
 export function navigate(from: Element, view: View): void {

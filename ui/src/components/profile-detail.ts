@@ -15,6 +15,7 @@ import {
 import { buttonStyles } from "../styles/shared.js";
 import { formStyles, panelStyles } from "../styles/forms.js";
 import "./error-banner.js";
+import "./session-list.js";
 import { navigate, profilesChanged } from "./events.js";
 
 export class ProfileDetail extends LitElement {
@@ -227,6 +228,10 @@ export class ProfileDetail extends LitElement {
             </div>`
           : nothing}
         <bai-error-banner .error=${this.error}></bai-error-banner>
+      </section>
+
+      <section class="card">
+        <bai-session-list .profile=${p}></bai-session-list>
       </section>
 
       ${this.report

@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# Proves the Debian package: its metadata and runtime dependencies, its contents, then installs
+# it on this machine with apt, runs the installed `bai` and the installed app (under Xvfb, with a
+# screenshot in target/deb-check/), and purges it, checking nothing it brought is left behind.
+#
+# Usage: scripts/check-deb.sh [path/to/package.deb]   (default: the one under target/release/bundle/deb)
+# Needs root (or sudo) for apt-get; installs desktop-file-utils if it is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+OUT=$ROOT/target/deb-check
+mkdir -p "$OUT"
+
+PKG_BIN=bai-launcher                                  # the app's binary, icon and WM class name
+WINDOW_TITLE="Backend.AI Launcher"
+ICON_SIZES=(16x16 24x24 32x32 48x48 64x64 128x128 256x256 512x512)
+# Runtime libraries the app needs but loads without a DT_NEEDED entry (so dpkg-shlibdeps cannot
+# see them): the tray's AppIndicator is dlopen()ed by libappindicator-sys.
+DLOPENED_DEPENDS=(libayatana-appindicator3-1)
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+started=$(date +%s)
+say() { printf '==> [%3ss] %s\n' "$(( $(date +%s) - started ))" "$*"; }
+fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
+ok() { printf '    ok: %s\n' "$*"; }
+
+deb=${1:-}
+if [ -z "$deb" ]; then
+  shopt -s nullglob
+  debs=("$ROOT"/target/release/bundle/deb/*.deb)
+  shopt -u nullglob
+  ((${#debs[@]} > 0)) || fail "no .deb under target/release/bundle/deb: run scripts/package-deb.sh first"
+  deb=$(ls -t "${debs[@]}" | head -n1)
+fi
+[ -f "$deb" ] || fail "no such package: $deb"
+deb=$(realpath "$deb")
+say "checking $deb"
+
+field() { dpkg-deb -f "$deb" "$1"; }
+pkg=$(field Package)
+version=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version *= *"\([^"]*\)".*/\1/p' Cargo.toml)
+
+# --- metadata -----------------------------------------------------------------------------------
+say "metadata (dpkg -I)"
+dpkg-deb -I "$deb" | sed 's/^/    /'
+[ "$pkg" = "backend-ai-launcher" ] || fail "Package is '$pkg', expected backend-ai-launcher"
+[ "$(field Version)" = "$version" ] || fail "Version is '$(field Version)', Cargo.toml says '$version'"
+[ "$(field Architecture)" = "$(dpkg --print-architecture)" ] || fail "Architecture is '$(field Architecture)'"
+for f in Maintainer Homepage Description Section Priority Installed-Size; do
+  [ -n "$(field "$f")" ] || fail "the control file has no $f"
+done
+ok "Package $pkg, Version $version (= Cargo.toml), Maintainer, Homepage, Description, Section present"
+
+depends=$(field Depends)
+recommends=$(field Recommends)
+# Each alternative group of a relation field, one per line, versions removed: "a | b".
+relation_names() { tr ',' '\n' <<<"$1" | sed -E 's/\([^)]*\)//g; s/[[:space:]]+/ /g; s/^ //; s/ $//' | sed '/^$/d'; }
+has_dep() { relation_names "$depends" | tr '|' '\n' | sed 's/ //g' | grep -qx "$1"; }
+if relation_names "$depends" | grep -Eq -- '-dev( |$)'; then
+  fail "Depends names a -dev package: $depends"
+fi
+for p in libwebkit2gtk-4.1-0 libgtk-3-0 libayatana-appindicator3-1 libdbus-1-3; do
+  has_dep "$p" || fail "Depends lacks $p: $depends"
+done
+relation_names "$recommends" | grep -q 'gnome-keyring' || fail "Recommends names no Secret Service provider: $recommends"
+ok "Depends: $depends"
+ok "Recommends: $recommends"
+
+# --- contents -----------------------------------------------------------------------------------
+say "contents (dpkg -c)"
+dpkg-deb -c "$deb" | awk '{print "    " $1, $3, $6}'
+mapfile -t pkg_paths < <(dpkg-deb -c "$deb" | awk '{print $6}' | sed -E 's#^\./#/#; s#/$##' | sed '/^$/d')
+in_pkg() { printf '%s\n' "${pkg_paths[@]}" | grep -qxF "$1"; }
+for p in /usr/bin/$PKG_BIN /usr/bin/bai; do in_pkg "$p" || fail "$p is not in the package"; done
+for s in "${ICON_SIZES[@]}"; do
+  in_pkg "/usr/share/icons/hicolor/$s/apps/$PKG_BIN.png" || fail "no ${s} icon in the package"
+done
+in_pkg "/usr/share/icons/hicolor/scalable/apps/$PKG_BIN.svg" || fail "no scalable (SVG) icon in the package"
+desktop_file=$(printf '%s\n' "${pkg_paths[@]}" | grep -E '^/usr/share/applications/[^/]+\.desktop$' || true)
+[ "$(wc -l <<<"$desktop_file")" -eq 1 ] && [ -n "$desktop_file" ] || fail "expected one desktop entry, found: '$desktop_file'"
+ok "the app, bai, icons (${ICON_SIZES[*]} + scalable) and $desktop_file"
+
+# Unpack once for the static checks below.
+x=$(mktemp -d)
+cleanup_x() { rm -rf "$x"; }
+trap cleanup_x EXIT
+dpkg-deb -x "$deb" "$x/root"
+
+# Icon files must really have the size their directory claims.
+for s in "${ICON_SIZES[@]}"; do
+  got=$(identify -format '%wx%h' "$x/root/usr/share/icons/hicolor/$s/apps/$PKG_BIN.png")
+  [ "$got" = "$s" ] || fail "the $s icon is $got pixels"
+done
+ok "every PNG icon has the size of its directory"
+
+# The shared libraries the binaries link must all be in Depends (dpkg-shlibdeps' answer, by name).
+mkdir -p "$x/shlibs/debian"
+printf 'Source: %s\n\nPackage: %s\nArchitecture: any\n' "$pkg" "$pkg" >"$x/shlibs/debian/control"
+shlibs=$(cd "$x/shlibs" && dpkg-shlibdeps -O -e"$x/root/usr/bin/$PKG_BIN" -e"$x/root/usr/bin/bai" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
+[ -n "$shlibs" ] || fail "dpkg-shlibdeps found no dependencies (is dpkg-dev installed?)"
+while read -r group; do
+  found=0
+  for alt in $(tr '|' ' ' <<<"$group"); do has_dep "$alt" && found=1; done
+  ((found)) || fail "the binaries link a library from '$group', which Depends lacks (dpkg-shlibdeps: $shlibs)"
+done < <(relation_names "$shlibs")
+for p in "${DLOPENED_DEPENDS[@]}"; do has_dep "$p" || fail "Depends lacks $p (loaded at run time)"; done
+ok "every library package dpkg-shlibdeps finds is in Depends ($shlibs)"
+
+if ! command -v desktop-file-validate >/dev/null; then
+  say "installing desktop-file-utils (for desktop-file-validate)"
+  $SUDO apt-get install -y -qq --no-install-recommends desktop-file-utils >/dev/null
+fi
+entry="$x/root$desktop_file"
+sed 's/^/    /' "$entry"
+desktop-file-validate "$entry" || fail "desktop-file-validate rejects $desktop_file"
+desktop_key() { sed -n "s/^$1=//p" "$entry" | head -n1; }
+[ "$(desktop_key Exec)" = "$PKG_BIN" ] || fail "Exec is '$(desktop_key Exec)', expected $PKG_BIN"
+[ "$(desktop_key Icon)" = "$PKG_BIN" ] || fail "Icon is '$(desktop_key Icon)', expected $PKG_BIN"
+ok "desktop entry valid; Exec and Icon name $PKG_BIN"
+
+# --- install ------------------------------------------------------------------------------------
+if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'installed'; then
+  say "$pkg is installed already (an earlier run?): purging it first"
+  $SUDO apt-get purge -y -qq "$pkg" >/dev/null
+fi
+# What already exists (shared directories such as /usr/bin) must survive the purge; the rest must go.
+preexisting=$x/preexisting
+for p in "${pkg_paths[@]}"; do [ -e "$p" ] && echo "$p"; done >"$preexisting" || true
+for p in /usr/bin/bai /usr/bin/$PKG_BIN; do
+  grep -qxF "$p" "$preexisting" && fail "$p exists before the install: another package or a manual copy owns it"
+done
+
+say "apt-get install $deb"
+t0=$(date +%s)
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$deb" >"$OUT/apt-install.log" 2>&1 ||
+  { cat "$OUT/apt-install.log" >&2; fail "apt-get install failed"; }
+ok "installed in $(( $(date +%s) - t0 ))s"
+dpkg -L "$pkg" | sort >"$OUT/dpkg-L.txt"
+diff <(printf '%s\n' "${pkg_paths[@]}" | grep -vx '/' | sort) <(grep -vx '/\.' "$OUT/dpkg-L.txt") >/dev/null ||
+  fail "dpkg -L differs from the package's contents (see $OUT/dpkg-L.txt)"
+while read -r p; do [ -e "$p" ] || fail "dpkg -L lists $p but it is missing"; done <"$OUT/dpkg-L.txt"
+for s in "${ICON_SIZES[@]}"; do
+  [ -f "/usr/share/icons/hicolor/$s/apps/$PKG_BIN.png" ] || fail "no installed $s icon"
+done
+exec_path=$(command -v "$(desktop_key Exec)") || fail "the desktop entry's Exec ($(desktop_key Exec)) is not on PATH"
+[ "$exec_path" = "/usr/bin/$PKG_BIN" ] || fail "Exec resolves to $exec_path"
+ok "dpkg -L matches; icons in hicolor; Exec resolves to $exec_path"
+
+# --- run the installed binaries -----------------------------------------------------------------
+home=$(mktemp -d)
+app_pid="" xvfb_pid=""
+cleanup() {
+  [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null && wait "$app_pid" 2>/dev/null
+  [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null && wait "$xvfb_pid" 2>/dev/null
+  rm -rf "$home" "$x"
+}
+trap cleanup EXIT
+mkdir -p "$home/config" "$home/run" && chmod 700 "$home/run"
+# A throwaway user: nothing the app or bai write lands in the real HOME.
+run_env=(env -i PATH=/usr/bin:/bin HOME="$home" XDG_RUNTIME_DIR="$home/run"
+  XDG_CONFIG_HOME="$home/.config" XDG_DATA_HOME="$home/.local/share" XDG_CACHE_HOME="$home/.cache"
+  BAI_CONFIG_DIR="$home/config" BAI_SECRET_STORE=memory LANG=C.UTF-8)
+
+say "installed bai"
+got=$("${run_env[@]}" bai --version) || fail "bai --version failed"
+echo "    \$ bai --version: $got"
+[ "$got" = "bai $version" ] || fail "bai --version says '$got', expected 'bai $version'"
+list=$("${run_env[@]}" bai profile list 2>&1) || fail "bai profile list failed: $list"
+echo "    \$ bai profile list: $list"
+ok "bai --version and bai profile list run"
+
+say "installed app under Xvfb"
+display=""
+for n in $(seq 90 99); do
+  if [ ! -e "/tmp/.X$n-lock" ] && [ ! -e "/tmp/.X11-unix/X$n" ]; then display=:$n; break; fi
+done
+[ -n "$display" ] || fail "no free X display in :90-:99"
+Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$OUT/xvfb.log" 2>&1 &
+xvfb_pid=$!
+for _ in $(seq 50); do xdpyinfo -display "$display" >/dev/null 2>&1 && break; sleep 0.1; done
+xdpyinfo -display "$display" >/dev/null 2>&1 || fail "Xvfb did not start on $display (see $OUT/xvfb.log)"
+"${run_env[@]}" DISPLAY="$display" dbus-run-session -- "/usr/bin/$PKG_BIN" >"$OUT/app.log" 2>&1 &
+app_pid=$!
+t0=$(date +%s)
+win=""
+for _ in $(seq 150); do
+  win=$(xwininfo -display "$display" -root -tree 2>/dev/null | grep -F "\"$WINDOW_TITLE\"" | awk '{print $1}' | head -n1 || true)
+  [ -n "$win" ] && break
+  kill -0 "$app_pid" 2>/dev/null || { cat "$OUT/app.log" >&2; fail "the installed app exited early"; }
+  sleep 0.2
+done
+[ -n "$win" ] || { cat "$OUT/app.log" >&2; fail "no '$WINDOW_TITLE' window within 30 s"; }
+ok "window '$WINDOW_TITLE' ($win) after $(( $(date +%s) - t0 ))s"
+wm_class=$(xprop -display "$display" -id "$win" WM_CLASS 2>/dev/null | sed -n 's/.*= //p')
+echo "    WM_CLASS: $wm_class (desktop entry StartupWMClass: $(desktop_key StartupWMClass))"
+grep -qF "\"$(desktop_key StartupWMClass)\"" <<<"$wm_class" || fail "StartupWMClass does not match the window's WM_CLASS"
+# Give the web view time to load and paint the embedded front end.
+sleep 4
+kill -0 "$app_pid" 2>/dev/null || { cat "$OUT/app.log" >&2; fail "the installed app exited"; }
+DISPLAY=$display import -window root "$OUT/installed-app.png"
+colours=$(identify -format '%k' "$OUT/installed-app.png")
+# A blank or error-only view has a handful of colours; the launcher's UI (text, gradients) has many.
+((colours > 200)) || fail "the screenshot has only $colours colours: the front end did not render ($OUT/installed-app.png)"
+ok "screenshot $OUT/installed-app.png ($colours colours)"
+kill "$app_pid" && wait "$app_pid" 2>/dev/null || true
+app_pid=""
+kill "$xvfb_pid" && wait "$xvfb_pid" 2>/dev/null || true
+xvfb_pid=""
+
+# --- purge --------------------------------------------------------------------------------------
+say "apt-get purge $pkg"
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq "$pkg" >"$OUT/apt-purge.log" 2>&1 ||
+  { cat "$OUT/apt-purge.log" >&2; fail "apt-get purge failed"; }
+dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'installed' && fail "$pkg is still installed"
+left=()
+while read -r p; do
+  grep -qxF "$p" "$preexisting" && continue
+  [ -e "$p" ] || [ -L "$p" ] && left+=("$p")
+done <"$OUT/dpkg-L.txt"
+((${#left[@]} == 0)) || fail "left behind after purge: ${left[*]}"
+ok "purged; none of the $(wc -l <"$OUT/dpkg-L.txt") paths it installed remain (shared directories that existed before do)"
+say "package check passed"

@@ -1,0 +1,42 @@
+// Small display helpers for sessions and launches.
+
+/** "3 s", "4 min", "2 h 5 min", "3 d" since `iso`, or "" when unknown. */
+export function age(iso: string | null, now: number = Date.now()): string {
+  if (!iso) return "";
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return "";
+  return duration(Math.max(0, now - t));
+}
+
+export function duration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${s % 60} s`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h} h ${m % 60} min`;
+  return `${Math.floor(h / 24)} d`;
+}
+
+/** Memory as the API gives it (bytes, or "4g") in GiB. */
+export function memory(v: string): string {
+  const n = Number(v);
+  if (!Number.isFinite(n)) return v;
+  const gib = n / 2 ** 30;
+  return gib >= 1 ? `${+gib.toFixed(1)} GiB` : `${Math.round(n / 2 ** 20)} MiB`;
+}
+
+/** "cpu 2 · mem 4 GiB · cuda.shares 0.5" */
+export function resources(slots: Record<string, string>): string {
+  return Object.entries(slots)
+    .filter(([, v]) => v !== "0" && v !== "")
+    .map(([k, v]) => `${k} ${k === "mem" ? memory(v) : v}`)
+    .join(" · ");
+}
+
+/** The image's last path part: "python:3.9-ubuntu20.04". */
+export function shortImage(ref: string | null): string {
+  if (!ref) return "";
+  const i = ref.lastIndexOf("/");
+  return i >= 0 ? ref.slice(i + 1) : ref;
+}

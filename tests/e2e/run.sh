@@ -45,6 +45,8 @@ OUT="$ROOT/target/e2e"
 rm -rf "$OUT" && mkdir -p "$OUT"
 export E2E_APP="$ROOT/target/debug/bai-launcher"
 export E2E_TESTKIT="$ROOT/target/debug/bai-testkit"
+# The JupyterLab behind the phase-2 testkit (scripts/python-env.sh jupyter installs it).
+export E2E_JUPYTER="${BAI_TESTKIT_JUPYTER:-$BAI_CACHE/jupyter/bin/jupyter}"
 export E2E_OUT="$OUT"
 export E2E_TAURI_DRIVER="$TOOLS/bin/tauri-driver"
 export E2E_PYTHON="$VENV/bin/python"

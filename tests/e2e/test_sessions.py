@@ -1,0 +1,273 @@
+"""Phase-2 E2E: a keypair profile against a testkit with a real JupyterLab behind it, Quick
+start with its progress view, the notebook window (JupyterLab loaded, a cell `1+1` gives `2`,
+no access to the app's IPC), Terminate from the launcher, the launch form, a session ended
+remotely (list update + notification), and an unreachable cluster. Runs after
+test_launcher.py in the same app session (file order)."""
+
+import json
+import os
+import pathlib
+import re
+import subprocess
+import time
+import urllib.request
+
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
+
+from test_launcher import add_keypair_profile
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def jupyter_kit():
+    """A testkit whose sessions run a real JupyterLab, with each status held long enough for
+    the progress view to show it."""
+    jupyter = os.environ.get("E2E_JUPYTER", "")
+    if not os.access(jupyter, os.X_OK):
+        pytest.fail(f"E2E_JUPYTER={jupyter!r} is not executable: run scripts/python-env.sh jupyter")
+    env = dict(os.environ, BAI_TESTKIT_JUPYTER=jupyter)
+    proc = subprocess.Popen(
+        [os.environ["E2E_TESTKIT"], "--jupyter", "auto"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        if not line:
+            pytest.fail(f"bai-testkit exited without its ready line (exit {proc.poll()})")
+        info = json.loads(line)
+        info["proc"] = proc
+        control(info, "schedule", {"dwell_ms": 700})
+        yield info
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def control(kit, path: str, body: dict):
+    req = urllib.request.Request(
+        f"{kit['manager_url'].rstrip('/')}/__testkit/{path}",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(req, timeout=10) as r:
+        assert r.status == 200, f"/__testkit/{path}: {r.status}"
+
+
+def commands() -> list[str]:
+    text = (ROOT / "src-tauri/src/commands/names.rs").read_text()
+    return re.findall(r'^\s*"([a-z_]+)",', text, re.M)
+
+
+def app_log() -> str:
+    d = pathlib.Path(os.environ["E2E_LOG_DIR"])
+    return "\n".join(p.read_text(errors="replace") for p in sorted(d.glob("*")) if p.is_file())
+
+
+def wait_for(what: str, check, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.2)
+
+
+def wait_progress_history(app, timeout: float = 120.0) -> str:
+    """Follow the progress view until the launch ends; returns the phases/statuses it showed."""
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline:
+        el = app.find("[data-testid=launch-progress]")
+        phase = el.get_attribute("data-phase")
+        status = app.find("[data-testid=launch-status]").text.strip()
+        step = f"{phase}:{status}"
+        if not seen or seen[-1] != step:
+            seen.append(step)
+            if len(seen) == 3:
+                app.shot("launch-progress")
+        if phase in ("ready", "failed", "cancelled"):
+            break
+        time.sleep(0.1)
+    history = app.find("[data-testid=launch-history]").text
+    return history + " | polled: " + " ".join(seen)
+
+
+def notebook_handle(app, launcher_handle: str, timeout: float = 30.0) -> str:
+    """The window handle of a notebook window (one whose page is on the local tunnel)."""
+    d = app.driver
+
+    def find():
+        for h in d.window_handles:
+            if h == launcher_handle:
+                continue
+            d.switch_to.window(h)
+            if d.current_url.startswith("http://127.0.0.1:"):
+                return h
+        d.switch_to.window(launcher_handle)
+        return None
+
+    return wait_for("a notebook window", find, timeout)
+
+
+# --- JupyterLab helpers (run in the notebook window) ---
+
+CREATE_NOTEBOOK = """
+const done = arguments[arguments.length - 1];
+const xsrf = (document.cookie.match(/_xsrf=([^;]+)/) || [])[1] || "";
+const nb = {type: "notebook", format: "json", content: {
+  cells: [{cell_type: "code", source: "", metadata: {}, outputs: [], execution_count: null}],
+  metadata: {kernelspec: {name: "python3", display_name: "Python 3", language: "python"}},
+  nbformat: 4, nbformat_minor: 5}};
+fetch("/api/contents/e2e.ipynb", {method: "PUT", credentials: "same-origin",
+  headers: {"Content-Type": "application/json", "X-XSRFToken": decodeURIComponent(xsrf)},
+  body: JSON.stringify(nb)}).then(r => done(r.status), e => done(String(e)));
+"""
+
+TRY_IPC = """
+const [names, done] = [arguments[0], arguments[arguments.length - 1]];
+const internals = window.__TAURI_INTERNALS__;
+if (!internals || typeof internals.invoke !== "function") { done({absent: true}); return; }
+Promise.all(names.map(n => internals.invoke(n, {}).then(
+  v => ({name: n, ok: true, value: JSON.stringify(v)}),
+  e => ({name: n, ok: false, error: String(e && e.message || e)})))).then(r => done({results: r}));
+"""
+
+
+def test_h_quick_start_opens_jupyterlab_and_a_cell_runs(app, jupyter_kit):
+    d = app.driver
+    add_keypair_profile(
+        app, "Jupyter", jupyter_kit["manager_url"], jupyter_kit["access_key"], jupyter_kit["secret_key"]
+    )
+    app.click("[data-testid=save-profile]")
+    app.find("[data-testid=detail-name]", text="Jupyter")
+    app.click("[data-testid=set-default]")
+    app.find("[data-testid=detail-name]", text="default")
+    app.find("[data-testid=sessions-empty]")
+    launcher = d.current_window_handle
+
+    app.click("[data-testid=quick-start]")
+    history = wait_progress_history(app)
+    app.shot("launch-ready")
+    assert app.find("[data-testid=launch-progress]").get_attribute("data-phase") == "ready", history
+    # "creating" (one POST) is usually over before the view mounts; the rest must be seen.
+    for step in ("starting (PENDING)", "starting (PREPARING)", "RUNNING", "ready"):
+        assert step in history, f"{step} was not shown: {history}"
+    app.find("[data-testid=launch-ready]", text="jupyterlab")
+
+    notebook = notebook_handle(app, launcher)
+    # JupyterLab's shell rendered through the tunnel.
+    wait_for("JupyterLab", lambda: d.execute_script("return !!document.querySelector('#jp-main-dock-panel')"), 60)
+    assert d.title.startswith("JupyterLab") or "Jupyter" in d.title, d.title
+    app.shot("notebook-jupyterlab")
+
+    assert d.execute_async_script(CREATE_NOTEBOOK) in (200, 201)
+    port = d.current_url.split("/")[2]
+    d.get(f"http://{port}/lab/tree/e2e.ipynb")
+    editor = wait_for(
+        "a notebook cell",
+        lambda: d.execute_script("return document.querySelector('.jp-Notebook .jp-Cell .cm-content')"),
+        60,
+    )
+    editor.click()
+    ActionChains(d).send_keys("1+1").key_down(Keys.SHIFT).send_keys(Keys.ENTER).key_up(Keys.SHIFT).perform()
+    out = wait_for(
+        "the cell output",
+        lambda: d.execute_script(
+            "const o=document.querySelector('.jp-Cell .jp-OutputArea-output');return o&&o.textContent.trim();"
+        ),
+        60,
+    )
+    assert out == "2", f"1+1 gave {out!r}"
+    app.shot("notebook-cell-output")
+
+    # The notebook's page cannot reach the app: every command fails.
+    names = commands()
+    assert "quick_start" in names and "terminate_session" in names, names
+    answer = d.execute_async_script(TRY_IPC, names)
+    if not answer.get("absent"):
+        for r in answer["results"]:
+            assert not r["ok"], f"{r['name']} succeeded from a notebook window: {r}"
+            assert "not allowed" in r["error"] or "not found" in r["error"], r
+    d.switch_to.window(launcher)
+
+
+def test_i_terminate_from_the_launcher(app, jupyter_kit):
+    d = app.driver
+    app.click("[data-testid=launch-back]")
+    row = "[data-testid=session-row][data-name=quick-start]"
+    app.find(row)
+    app.find("[data-testid=session-status]", text="RUNNING")
+    app.shot("sessions-running")
+    before = len(d.window_handles)
+    app.click("[data-testid=terminate-session]")
+    app.shot("terminate-confirm")
+    app.click("[data-testid=confirm-terminate]")
+    wait_for("the session to leave the list", lambda: app.absent(row), 30)
+    app.find("[data-testid=sessions-empty]")
+    wait_for("the notebook window to close", lambda: len(d.window_handles) == before - 1, 15)
+    app.shot("session-terminated")
+
+
+def test_j_launch_form_then_a_remote_end_notifies(app, jupyter_kit):
+    d = app.driver
+    launcher = d.current_window_handle
+    app.click("[data-testid=new-session]")
+    app.find("[data-testid=launch-form]")
+    app.find("[data-testid=launch-image] option")
+    app.type("[data-testid=launch-name]", "e2e-form")
+    app.shot("launch-form")
+    app.click("[data-testid=launch-submit]")
+    history = wait_progress_history(app)
+    assert app.find("[data-testid=launch-progress]").get_attribute("data-phase") == "ready", history
+    notebook = notebook_handle(app, launcher)
+    d.switch_to.window(launcher)
+    app.click("[data-testid=launch-back]")
+    app.find("[data-testid=session-row][data-name=e2e-form]")
+
+    control(jupyter_kit, "terminate", {"session": "e2e-form"})
+    wait_for(
+        "the list to drop the ended session",
+        lambda: app.absent("[data-testid=session-row][data-name=e2e-form]"),
+        30,
+    )
+    log = wait_for("the notification", lambda: (lambda l: "notification sent" in l and "e2e-form ended" in l and l)(app_log()), 15)
+    assert "SessionEnded" in log
+    # Its window now shows the bundled status page, not a blank or broken page.
+    d.switch_to.window(notebook)
+    wait_for("the status page", lambda: "ended" in d.title, 15)
+    assert d.execute_script("return document.getElementById('title').textContent").startswith("e2e-form")
+    app.shot("notebook-session-ended")
+    d.close()
+    d.switch_to.window(launcher)
+    app.shot("session-ended-remotely")
+
+
+def test_k_an_unreachable_cluster_is_reported_and_the_app_keeps_working(app, jupyter_kit):
+    proc = jupyter_kit["proc"]
+    proc.terminate()
+    proc.wait(timeout=15)
+    err = app.find("[data-testid=sessions-error]", timeout=30)
+    assert "unreachable" in err.text, err.text
+    code = app.find("[data-testid=error-code]").text
+    assert code in ("connection-refused", "network", "timeout"), code
+    app.shot("cluster-unreachable")
+    # The app keeps working: other views and profiles still answer.
+    app.click("[data-testid=open-settings]")
+    app.find("[data-testid=settings-panel]")
+    app.click("[data-testid=profile-item][data-name=Demo]")
+    app.find("[data-testid=detail-name]", text="Demo")
+    app.find("[data-testid=sessions-empty]", timeout=30)
+    app.shot("other-profile-works")

@@ -74,7 +74,11 @@ pub enum Command {
         force: bool,
     },
     /// List the installed images.
-    Images,
+    Images {
+        /// Also list images no agent has installed yet (the manager may still pull them).
+        #[arg(long)]
+        all: bool,
+    },
     /// List the resource presets and whether each fits right now.
     Presets {
         /// Project (default: the profile's, else `default`).

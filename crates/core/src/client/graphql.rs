@@ -44,8 +44,13 @@ pub struct SessionStatusRecord {
 struct GqlResponse {
     #[serde(default)]
     data: Option<Value>,
-    #[serde(default)]
+    /// The real manager (26.9.6) sends `"errors": null` on success.
+    #[serde(default, deserialize_with = "null_as_empty")]
     errors: Vec<GqlError>,
+}
+
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<GqlError>, D::Error> {
+    Ok(Option::<Vec<GqlError>>::deserialize(d)?.unwrap_or_default())
 }
 
 #[derive(Debug, Deserialize)]
@@ -181,6 +186,14 @@ mod tests {
             SessionStatus::Unknown("SOMETHING_NEW".into())
         );
         assert!(second.service_ports.is_empty() && second.mounts.is_empty());
+    }
+
+    #[test]
+    fn errors_null_on_success_is_no_error() {
+        // As the real manager 26.9.6 answers.
+        let body = json!({"data": {"user": {"email": "admin@lablup.com", "role": "superadmin"}}, "errors": null});
+        let user: CurrentUser = extract(body, "user").expect("parses");
+        assert_eq!(user.email, "admin@lablup.com");
     }
 
     #[test]

@@ -55,7 +55,8 @@ pub async fn handle(
         let ty = schema::field_type(schema::ROOT, &f.name).unwrap_or_default();
         data.insert(f.key().to_owned(), project(&full, &f.selection, ty));
     }
-    Json(json!({"data": data}))
+    // As graphene on the real manager (26.9.6): `errors` is present and null on success.
+    Json(json!({"data": data, "errors": null}))
 }
 
 /// Checks every selected field against the schema; messages as graphql-core words them.

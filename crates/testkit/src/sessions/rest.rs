@@ -294,14 +294,17 @@ pub async fn info(
         "registry": registry,
         "tag": tag,
         "containerId": format!("{:x}", s.kernel_id.as_u128()),
-        "occupiedSlots": s.occupied_json().to_string(),
-        "occupyingSlots": s.occupied_json().to_string(),
-        "requestedSlots": s.slots_json().to_string(),
+        // The real manager (26.9.6) sends these as Python reprs, not JSON:
+        // "{'cpu': Decimal('1.000000'), 'mem': Decimal('1073741824.000000')}".
+        "occupiedSlots": py_slots(&s.occupied_json()),
+        "occupyingSlots": py_slots(&s.occupied_json()),
+        "requestedSlots": py_slots(&s.slots_json()),
         "occupiedShares": "{}",
         "environ": s.environ.to_string(),
         "resourceOpts": "{}",
         "status": s.status.as_str(),
-        "statusInfo": s.status_info,
+        // str(None) on the real manager when there is no status info.
+        "statusInfo": s.status_info.clone().unwrap_or_else(|| "None".into()),
         "statusData": {},
         "age": age,
         "creationTime": s.created_at.to_rfc3339(),
@@ -349,4 +352,24 @@ pub async fn status_history(
 ) -> ApiResult<Json<Value>> {
     let s = lookup_not_dead(&state, &name, &caller.access_key)?;
     Ok(Json(json!({"result": s.status_history})))
+}
+
+/// A slot map as Python's `repr` of a dict of `Decimal`s (what the real `GET /session/{id}`
+/// sends in its `*Slots` fields).
+fn py_slots(v: &Value) -> String {
+    let items: Vec<String> = v
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    let n = match v {
+                        Value::String(s) => s.parse::<f64>().unwrap_or_default(),
+                        other => other.as_f64().unwrap_or_default(),
+                    };
+                    format!("'{k}': Decimal('{n:.6}')")
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    format!("{{{}}}", items.join(", "))
 }

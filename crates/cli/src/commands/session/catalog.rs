@@ -9,8 +9,18 @@ use super::list::print_table;
 use crate::commands::profile::Context;
 use crate::report::CliError;
 
-pub async fn images(ctx: &mut Context<'_>, acct: &Account) -> Result<(), CliError> {
-    let mut images = acct.client.images().await?;
+/// The client's image query without `is_installed: true`: images registered on the manager
+/// that no agent reports yet (the real manager with the dummy agent has only such images).
+const ALL_IMAGES_QUERY: &str = "query { images { id name namespace base_image_name tag registry architecture digest installed labels { key value } resource_limits { key min max } aliases } }";
+
+pub async fn images(ctx: &mut Context<'_>, acct: &Account, all: bool) -> Result<(), CliError> {
+    let mut images: Vec<bai_core::client::Image> = if all {
+        acct.client
+            .graphql(ALL_IMAGES_QUERY, json!({}), "images")
+            .await?
+    } else {
+        acct.client.images().await?
+    };
     images.sort_by_key(|i| i.reference());
     if ctx.json {
         let items: Vec<Value> = images
@@ -28,7 +38,12 @@ pub async fn images(ctx: &mut Context<'_>, acct: &Account) -> Result<(), CliErro
         return ctx.print_json(&json!(items));
     }
     if images.is_empty() {
-        writeln!(ctx.out, "no installed images")?;
+        let hint = if all {
+            ""
+        } else {
+            " (`bai images --all` also lists images not installed yet)"
+        };
+        writeln!(ctx.out, "no installed images{hint}")?;
         return Ok(());
     }
     let rows: Vec<[String; 4]> = images

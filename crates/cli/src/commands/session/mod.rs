@@ -100,7 +100,7 @@ pub async fn run(
     match cmd {
         Command::Sessions { all } => list::sessions(ctx, &acct, all).await,
         Command::Apps { session } => list::apps(ctx, &acct, &session).await,
-        Command::Images => catalog::images(ctx, &acct).await,
+        Command::Images { all } => catalog::images(ctx, &acct, all).await,
         Command::Presets {
             project,
             resource_group,

@@ -148,7 +148,7 @@ pub struct AppInfo {
 #[serde(rename_all = "camelCase")]
 pub struct SessionInfo {
     pub status: SessionStatus,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "json_string::python_optional")]
     pub status_info: Option<String>,
     #[serde(default)]
     pub status_data: Value,
@@ -171,9 +171,10 @@ pub struct SessionInfo {
     pub creation_time: Option<String>,
     #[serde(default)]
     pub termination_time: Option<String>,
-    #[serde(default, deserialize_with = "json_string::deserialize")]
+    /// Empty when the manager sends a Python repr instead of JSON (26.9.6 does).
+    #[serde(default, deserialize_with = "json_string::lenient")]
     pub occupied_slots: BTreeMap<String, Value>,
-    #[serde(default, deserialize_with = "json_string::deserialize")]
+    #[serde(default, deserialize_with = "json_string::lenient")]
     pub requested_slots: BTreeMap<String, Value>,
 }
 
@@ -280,4 +281,23 @@ pub struct ServicePort {
     pub is_inference: bool,
     #[serde(default)]
     pub url_template: Option<String>,
+}
+
+#[cfg(test)]
+mod real_manager_shapes {
+    use super::*;
+
+    #[test]
+    fn session_info_as_the_real_manager_sends_it() {
+        // GET /session/{id} from Backend.AI 26.9.6 (PENDING session).
+        let body = json!({"age": 93, "domainName": "default", "image": "cr.backend.ai/stable/python:3.9-ubuntu20.04",
+            "occupiedSlots": "{'cpu': Decimal('50.000000'), 'mem': Decimal('536870912.000000')}",
+            "requestedSlots": "{'mem': Decimal('536870912.000000'), 'cpu': Decimal('50.000000')}",
+            "resourceOpts": "{'main1': {'shmem': 67108864}}", "status": "PENDING", "statusInfo": "None",
+            "statusData": null, "creationTime": "2026-11-25T12:06:22.155534+00:00", "terminationTime": null});
+        let info: SessionInfo = serde_json::from_value(body).expect("parses");
+        assert_eq!(info.status, SessionStatus::Pending);
+        assert_eq!(info.status_info, None);
+        assert!(info.occupied_slots.is_empty());
+    }
 }

@@ -1,0 +1,643 @@
+//! The launcher's client and the real `bai` binary against the REAL Backend.AI manager 26.9.6
+//! (tests/real-manager: dummy agent, real JupyterLab behind the app ports). Every test is
+//! ignored; run them with `bash tests/real-manager/run-suite.sh`, which sources the client env
+//! file (BACKEND_* = the manager, superadmin keypair) and runs them one at a time.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bai_core::client::{Client, ClientConfig, Credentials, SessionEventKind, SessionStatus};
+use bai_core::{Endpoint, EndpointKind};
+use common::*;
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+const WHY: &str = "needs the real manager: tests/real-manager/run-suite.sh";
+
+fn var(k: &str) -> String {
+    std::env::var(k).unwrap_or_else(|_| {
+        panic!("{k} is not set: run these tests with `bash tests/real-manager/run-suite.sh`")
+    })
+}
+
+fn image() -> String {
+    var("BAI_REALMGR_IMAGE")
+}
+
+fn client() -> Client {
+    let cfg = ClientConfig::new(
+        Endpoint::parse(&var("BACKEND_ENDPOINT")).expect("endpoint"),
+        EndpointKind::Api,
+    );
+    Client::new(
+        cfg,
+        Credentials::keypair(var("BACKEND_ACCESS_KEY"), var("BACKEND_SECRET_KEY")),
+    )
+    .expect("client")
+}
+
+/// `bai` in environment mode, with a private config dir and no keyring.
+fn bai(dir: &std::path::Path) -> Bai {
+    let mut b = Bai::offline(dir);
+    for k in [
+        "BACKEND_ENDPOINT",
+        "BACKEND_ACCESS_KEY",
+        "BACKEND_SECRET_KEY",
+    ] {
+        b = b.env(k, &var(k));
+    }
+    b
+}
+
+fn unique(prefix: &str) -> String {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() % 100_000_000)
+        .unwrap_or_default();
+    format!("{prefix}-{t}")
+}
+
+/// A `bai` child whose stdout lines are collected as they come.
+struct Live {
+    child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+    err: Arc<Mutex<String>>,
+}
+
+impl Live {
+    fn spawn(b: &Bai, args: &[&str]) -> Live {
+        let mut c = b.command(args);
+        c.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().expect("bai starts");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let err = Arc::new(Mutex::new(String::new()));
+        let out = child.stdout.take().expect("stdout");
+        let l2 = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                l2.lock().expect("lines").push(line);
+            }
+        });
+        let e = child.stderr.take().expect("stderr");
+        let e2 = err.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(e).lines().map_while(Result::ok) {
+                let mut s = e2.lock().expect("err");
+                s.push_str(&line);
+                s.push('\n');
+            }
+        });
+        Live { child, lines, err }
+    }
+
+    fn text(&self) -> String {
+        self.lines.lock().expect("lines").join("\n")
+    }
+
+    async fn wait_line(&self, pred: impl Fn(&str) -> bool, within: Duration) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(l) = self.lines.lock().expect("lines").iter().find(|l| pred(l)) {
+                return l.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no such line within {within:?}; stdout:\n{}\nstderr:\n{}",
+                self.text(),
+                self.err.lock().expect("err")
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn interrupt(&self) {
+        let ok = std::process::Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .expect("kill")
+            .success();
+        assert!(ok, "SIGINT delivered");
+    }
+
+    async fn finish(mut self) -> (Option<i32>, String, String) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(st) = self.child.try_wait().expect("wait") {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                let err = self.err.lock().expect("err").clone();
+                return (st.code(), self.text(), err);
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!(
+                    "bai did not exit within 60 s after SIGINT:\n{}",
+                    self.text()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Destroys the named session when dropped, so a failing test leaves nothing behind.
+struct Cleanup(String);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let name = self.0.clone();
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                let _ = client().destroy_session(&name, true).await;
+            });
+        })
+        .join();
+    }
+}
+
+async fn run(b: Bai, args: &[&str]) -> Run {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        b.run(&a, "")
+    })
+    .await
+    .expect("join")
+}
+
+async fn session_id(name: &str) -> String {
+    let page = client()
+        .list_sessions(&bai_core::client::ListSessions {
+            status: bai_core::client::StatusFilter::All,
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    page.items
+        .into_iter()
+        .find(|s| s.name == name)
+        .map(|s| s.id)
+        .unwrap_or_else(|| panic!("session {name} not listed"))
+}
+
+async fn wait_status(id: &str, want: &SessionStatus, within: Duration) {
+    let deadline = Instant::now() + within;
+    loop {
+        let r = client().session_status_record(id).await.expect("status");
+        if &r.status == want {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still {} (want {want})",
+            r.status
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs the real manager: tests/real-manager/run-suite.sh"]
+async fn version_negotiation_and_signed_calls() {
+    let _ = WHY;
+    let c = client();
+    let info = c.server_info().await.expect("GET /");
+    assert_eq!(info.version.to_string(), "v9.20250722");
+    assert_eq!(info.manager.as_deref(), Some("26.9.6"));
+    let v = c.api_version().await.expect("negotiated");
+    assert_eq!(v.to_string(), "v9.20250722");
+    let user = c.current_user().await.expect("signed GraphQL call");
+    assert_eq!(user.email, "admin@lablup.com");
+    assert_eq!(user.role.as_deref(), Some("superadmin"));
+    let kp = c.current_keypair().await.expect("keypair");
+    assert_eq!(kp.access_key, var("BACKEND_ACCESS_KEY"));
+    let roles = c.role(None).await.expect("signed REST call");
+    assert_eq!(roles.global_role.as_deref(), Some("superadmin"));
+}
+
+#[tokio::test]
+#[ignore = "needs the real manager: tests/real-manager/run-suite.sh"]
+async fn a_wrong_secret_gives_the_401_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let b = bai(dir.path()).env("BACKEND_SECRET_KEY", "this-is-not-the-secret-key");
+    let r = run(b, &["profile", "test"]).await;
+    assert_eq!(r.code, Some(1), "{}", r.all());
+    assert!(r.err.contains("error[auth-failed]"), "{}", r.err);
+    assert!(
+        r.err.contains("Check the access key and secret key"),
+        "{}",
+        r.err
+    );
+    eprintln!("real 401 as shown: {}", r.err.trim());
+}
+
+#[tokio::test]
+#[ignore = "needs the real manager: tests/real-manager/run-suite.sh"]
+async fn profile_test_shows_the_server_and_user() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let r = run(bai(dir.path()), &["profile", "test"]).await.ok();
+    assert!(r.out.contains("Backend.AI 26.9.6"), "{}", r.out);
+    assert!(r.out.contains("v9.20250722"), "{}", r.out);
+    assert!(r.out.contains("admin@lablup.com"), "{}", r.out);
+    assert!(r.out.contains("superadmin"), "{}", r.out);
+}
+
+/// A stored profile (secret key in a throwaway keyring): only under scripts/with-keyring.sh.
+#[tokio::test]
+#[ignore = "needs the real manager: tests/real-manager/run-suite.sh"]
+async fn a_keyring_profile_tests_and_lists() {
+    if std::env::var_os("BAI_REALMGR_KEYRING").is_none() {
+        eprintln!(
+            "SKIPPED: run-suite.sh runs this under scripts/with-keyring.sh (BAI_REALMGR_KEYRING=1)"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let b = Bai::new(dir.path());
+    let sk = format!("{}\n", var("BACKEND_SECRET_KEY"));
+    let add = tokio::task::spawn_blocking({
+        let b = Bai::new(dir.path());
+        let ak = var("BACKEND_ACCESS_KEY");
+        let ep = var("BACKEND_ENDPOINT");
+        let img = image();
+        move || {
+            b.run(
+                &[
+                    "profile",
+                    "add",
+                    "Real",
+                    "--endpoint",
+                    &ep,
+                    "--access-key",
+                    &ak,
+                    "--secret-key-stdin",
+                    "--image",
+                    &img,
+                    "--resource",
+                    "cpu=1",
+                    "--resource",
+                    "mem=512m",
+                ],
+                &sk,
+            )
+        }
+    })
+    .await
+    .expect("join")
+    .ok();
+    assert!(
+        !add.all().contains(&var("BACKEND_SECRET_KEY")),
+        "secret echoed"
+    );
+    let r = run(b, &["--profile", "Real", "profile", "test"]).await.ok();
+    assert!(r.out.contains("profile:      Real"), "{}", r.out);
+    assert!(r.out.contains("admin@lablup.com"), "{}", r.out);
+    let s = run(
+        Bai::new(dir.path()),
+        &["--profile", "Real", "--json", "sessions"],
+    )
+    .await
+    .ok();
+    let v: serde_json::Value = serde_json::from_str(&s.out).expect("json");
+    assert!(v["items"].is_array(), "{v}");
+}
+
+#[tokio::test]
+#[ignore = "needs the real manager: tests/real-manager/run-suite.sh"]
+async fn images_and_resource_presets_come_back_typed() {
+    let c = client();
+    // The dummy agent reports no images, so the manager marks the fixture's image as not
+    // installed: `images(is_installed: true)` is empty here, and `bai images --all` lists it.
+    let installed = c.images().await.expect("installed images");
+    eprintln!("installed images on the real manager: {}", installed.len());
+    let images: Vec<bai_core::client::Image> = c
+        .graphql(
+            "query { images { id name namespace base_image_name tag registry architecture digest installed labels { key value } resource_limits { key min max } aliases } }",
+            serde_json::json!({}),
+            "images",
+        )
+        .await
+        .expect("all images");
+    let img = images
+        .iter()
+        .find(|i| i.reference() == image())
+        .unwrap_or_else(|| panic!("{} not among {images:?}", image()));
+    assert!(img.aliases.iter().any(|a| a == "python"), "{img:?}");
+    let apps = img.service_port_names();
+    assert!(apps.contains(&"jupyterlab".to_owned()), "{apps:?}");
+    let presets = c.resource_presets().await.expect("presets");
+    let small = presets
+        .iter()
+        .find(|p| p.name == "cpu01-small")
+        .expect("cpu01-small");
+    assert!(small.resource_slots.contains_key("cpu"), "{small:?}");
+    let check = c
+        .check_presets("default", None)
+        .await
+        .expect("check-presets");
+    assert!(
+        check
+            .presets
+            .iter()
+            .any(|p| p.name == "cpu01-small" && p.allocatable),
+        "{check:?}"
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = run(bai(dir.path()), &["images", "--all"]).await.ok();
+    assert!(t.out.lines().any(|l| l.starts_with(&image())), "{}", t.out);
+    let p = run(bai(dir.path()), &["--json", "presets"]).await.ok();
+    let v: serde_json::Value = serde_json::from_str(&p.out).expect("json");
+    let small = v
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|p| p["name"] == "cpu01-small")
+        .cloned()
+        .expect("listed");
+    assert_eq!(small["allocatable"], true, "{v}");
+}
+
+/// Launch with `bai`, load JupyterLab and run `1+1` in a kernel through the tunnel, list the
+/// session, close the tunnel (the session keeps running), terminate it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the real manager: tests/real-manager/run-suite.sh"]
+async fn launch_jupyterlab_kernel_list_and_terminate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let name = unique("rm-lnc");
+    let _cleanup = Cleanup(name.clone());
+    let img = image();
+    let started = Instant::now();
+    let live = Live::spawn(
+        &bai(dir.path()),
+        &[
+            "launch",
+            "--image",
+            &img,
+            "--cpu",
+            "1",
+            "--mem",
+            "512m",
+            "--name",
+            &name,
+            "--no-open",
+        ],
+    );
+    let url = live
+        .wait_line(
+            |l| l.starts_with("http://127.0.0.1:"),
+            Duration::from_secs(180),
+        )
+        .await;
+    eprintln!("ready after {:.1}s", started.elapsed().as_secs_f64());
+    let out = live.text();
+    eprintln!("progress:\n{}", out.replace(&url, "<auth url>"));
+    for status in ["PENDING", "RUNNING"] {
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with('[') && l.contains(&format!("s] {status}"))),
+            "no {status} line:\n{out}"
+        );
+    }
+
+    // JupyterLab's page and a kernel through the tunnel.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let http = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("client");
+    let r = http.get(&url).send().await.expect("auth URL");
+    assert!(r.status().is_success(), "{}", r.status());
+    let base = url::Url::parse(&url).expect("url");
+    let origin = format!(
+        "http://{}",
+        base.host_str()
+            .zip(base.port())
+            .map(|(h, p)| format!("{h}:{p}"))
+            .expect("host")
+    );
+    let lab = http
+        .get(format!("{origin}/lab"))
+        .send()
+        .await
+        .expect("GET /lab");
+    assert_eq!(lab.status().as_u16(), 200);
+    assert!(lab.text().await.expect("body").contains("JupyterLab"));
+    let kernel: serde_json::Value = http
+        .post(format!("{origin}/api/kernels"))
+        .json(&serde_json::json!({"name": "python3"}))
+        .send()
+        .await
+        .expect("POST /api/kernels")
+        .json()
+        .await
+        .expect("kernel json");
+    let kid = kernel["id"].as_str().expect("kernel id").to_owned();
+    let cookie = reqwest::cookie::CookieStore::cookies(&*jar, &base).expect("the tunnel's cookie");
+    let mut req = format!("ws://{}/api/kernels/{kid}/channels", &origin[7..])
+        .into_client_request()
+        .expect("request");
+    req.headers_mut().insert("Cookie", cookie);
+    req.headers_mut()
+        .insert("Origin", origin.parse().expect("origin"));
+    let (mut ws, _) = tokio_tungstenite::connect_async(req)
+        .await
+        .expect("kernel WebSocket through the tunnel");
+    let msg_id = "bai-real-1";
+    let exec = serde_json::json!({
+        "header": {"msg_id": msg_id, "username": "t", "session": "bai-real",
+                   "msg_type": "execute_request", "version": "5.3", "date": "2026-01-01T00:00:00Z"},
+        "parent_header": {}, "metadata": {}, "channel": "shell",
+        "content": {"code": "1+1", "silent": false, "store_history": false,
+                    "user_expressions": {}, "allow_stdin": false, "stop_on_error": true},
+    });
+    ws.send(Message::Text(exec.to_string().into()))
+        .await
+        .expect("execute");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    let result = loop {
+        let m = tokio::time::timeout_at(deadline, ws.next())
+            .await
+            .expect("execute_result within 90 s")
+            .expect("open")
+            .expect("frame");
+        if let Message::Text(t) = m {
+            let v: serde_json::Value = serde_json::from_str(&t).expect("json");
+            if v["msg_type"] == "execute_result" && v["parent_header"]["msg_id"] == msg_id {
+                break v["content"]["data"]["text/plain"].clone();
+            }
+        }
+    };
+    assert_eq!(result, "2");
+    let _ = ws.close(None).await;
+    let _ = http
+        .delete(format!("{origin}/api/kernels/{kid}"))
+        .send()
+        .await;
+
+    // Listed from the real GraphQL schema.
+    let s = run(bai(dir.path()), &["sessions"]).await.ok();
+    let row = s
+        .out
+        .lines()
+        .find(|l| l.starts_with(&name))
+        .unwrap_or_else(|| panic!("{}", s.out));
+    assert!(row.contains("RUNNING"), "{row}");
+
+    // Ctrl-C closes the tunnel; without --terminate-on-exit the session keeps running.
+    live.interrupt();
+    let (code, out, err) = live.finish().await;
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert!(
+        out.contains(&format!("session {name} keeps running")),
+        "{out}"
+    );
+    let id = session_id(&name).await;
+    wait_status(&id, &SessionStatus::Running, Duration::from_secs(5)).await;
+
+    let t = run(bai(dir.path()), &["terminate", &name]).await.ok();
+    assert!(
+        t.out.contains(&format!("session {name}: TERMINATED")),
+        "{}",
+        t.out
+    );
+    wait_status(&id, &SessionStatus::Terminated, Duration::from_secs(5)).await;
+    let all = run(bai(dir.path()), &["sessions", "--all"]).await.ok();
+    assert!(
+        all.out
+            .lines()
+            .any(|l| l.starts_with(&name) && l.contains("TERMINATED")),
+        "{}",
+        all.out
+    );
+}
+
+/// The real event stream of one session from creation to termination, as the launcher parses
+/// it (printed for the report), and `--terminate-on-exit`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the real manager: tests/real-manager/run-suite.sh"]
+async fn event_order_and_terminate_on_exit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let name = unique("rm-ev");
+    let _cleanup = Cleanup(name.clone());
+    let c = client();
+    let img = image();
+    let live = Live::spawn(
+        &bai(dir.path()),
+        &[
+            "launch",
+            "--image",
+            &img,
+            "--cpu",
+            "1",
+            "--mem",
+            "512m",
+            "--name",
+            &name,
+            "--no-open",
+            "--terminate-on-exit",
+        ],
+    );
+    // Subscribe as soon as the session exists (the stream takes the name; no replay).
+    live.wait_line(|l| l.contains("PENDING"), Duration::from_secs(60))
+        .await;
+    let mut events = c.session_events(&name).await.expect("event stream");
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen2 = seen.clone();
+    let collector = tokio::spawn(async move {
+        while let Some(Ok(ev)) = events.next().await {
+            let done = matches!(
+                ev.kind,
+                SessionEventKind::Terminated | SessionEventKind::Cancelled
+            );
+            seen2.lock().expect("seen").push(format!(
+                "{:?}({})",
+                ev.kind,
+                ev.reason.unwrap_or_default()
+            ));
+            if done {
+                break;
+            }
+        }
+    });
+    live.wait_line(|l| l.starts_with("tunnel on"), Duration::from_secs(180))
+        .await;
+    live.interrupt();
+    let (code, out, err) = live.finish().await;
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert!(out.contains(&format!("session {name} terminated")), "{out}");
+    let _ = tokio::time::timeout(Duration::from_secs(60), collector).await;
+    let seen = seen.lock().expect("seen").clone();
+    eprintln!("real events after PENDING: {seen:?}");
+    assert!(seen.iter().any(|e| e.starts_with("Started")), "{seen:?}");
+    assert!(
+        seen.last().is_some_and(|e| e.starts_with("Terminated")),
+        "{seen:?}"
+    );
+    let id = session_id(&name).await;
+    wait_status(&id, &SessionStatus::Terminated, Duration::from_secs(30)).await;
+}
+
+/// A session asking for more CPU than the agent has stays PENDING; Ctrl-C during that launch
+/// cancels it (CANCELLED), since this launch created it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the real manager: tests/real-manager/run-suite.sh"]
+async fn an_unschedulable_session_stays_pending_and_ctrl_c_cancels_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let name = unique("rm-pend");
+    let _cleanup = Cleanup(name.clone());
+    let img = image();
+    let live = Live::spawn(
+        &bai(dir.path()),
+        &[
+            "launch",
+            "--image",
+            &img,
+            "--cpu",
+            "50",
+            "--mem",
+            "512m",
+            "--name",
+            &name,
+            "--no-open",
+        ],
+    );
+    live.wait_line(|l| l.contains("PENDING"), Duration::from_secs(60))
+        .await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let id = session_id(&name).await;
+    let r = client().session_status_record(&id).await.expect("status");
+    assert_eq!(r.status, SessionStatus::Pending, "{r:?}");
+    eprintln!(
+        "PENDING status_info on the real manager: {:?}",
+        r.status_info
+    );
+    assert!(!live.text().contains("RUNNING"));
+    live.interrupt();
+    let (code, out, err) = live.finish().await;
+    assert_eq!(code, Some(130), "{out}\n{err}");
+    assert!(out.contains("interrupted: cancelling the launch"), "{out}");
+    assert!(err.contains("error[launch-cancelled]"), "{err}");
+    wait_status(&id, &SessionStatus::Cancelled, Duration::from_secs(30)).await;
+    let rec = client().session_status_record(&id).await.expect("status");
+    eprintln!("after cancel: {} {:?}", rec.status, rec.status_info);
+}

@@ -1,0 +1,362 @@
+//! The real `bai` binary against the testkit (environment mode, no keyring): launch with
+//! progress lines and a working URL, and what Ctrl-C (SIGINT to the process) does at each
+//! point; `bai demo` as a process.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bai_testkit::{Config, Schedule, Status, TestKit};
+use common::*;
+
+async fn kit() -> TestKit {
+    TestKit::start(Config {
+        schedule: Schedule::uniform(Duration::from_millis(50)),
+        ..Config::default()
+    })
+    .await
+    .expect("testkit")
+}
+
+fn env_bai(dir: &std::path::Path, endpoint: &str) -> Bai {
+    Bai::offline(dir)
+        .env("BACKEND_ENDPOINT", endpoint)
+        .env("BACKEND_ACCESS_KEY", AK)
+        .env("BACKEND_SECRET_KEY", SK)
+}
+
+/// A running `bai` whose stdout lines are collected as they come.
+struct Live {
+    child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+    err: Arc<Mutex<String>>,
+}
+
+impl Live {
+    fn spawn(b: &Bai, args: &[&str]) -> Live {
+        let mut c = b.command(args);
+        c.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().expect("bai starts");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let err = Arc::new(Mutex::new(String::new()));
+        let (out, e) = (
+            child.stdout.take().expect("stdout"),
+            child.stderr.take().expect("stderr"),
+        );
+        let l2 = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                l2.lock().expect("lines").push(line);
+            }
+        });
+        let e2 = err.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(e).lines().map_while(Result::ok) {
+                let mut s = e2.lock().expect("err");
+                s.push_str(&line);
+                s.push('\n');
+            }
+        });
+        Live { child, lines, err }
+    }
+
+    fn text(&self) -> String {
+        self.lines.lock().expect("lines").join("\n")
+    }
+
+    async fn wait_line(&self, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(l) = self.lines.lock().expect("lines").iter().find(|l| pred(l)) {
+                return l.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no such line; stdout:\n{}\nstderr:\n{}",
+                self.text(),
+                self.err.lock().expect("err")
+            );
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+    }
+
+    fn interrupt(&self) {
+        let ok = std::process::Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .expect("kill")
+            .success();
+        assert!(ok, "SIGINT delivered");
+    }
+
+    async fn finish(mut self) -> (Option<i32>, String, String) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(st) = self.child.try_wait().expect("wait") {
+                // Let the reader threads drain the pipes.
+                tokio::time::sleep(Duration::from_millis(150)).await;
+                let err = self.err.lock().expect("err").clone();
+                return (st.code(), self.text(), err);
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("bai did not exit after SIGINT:\n{}", self.text());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP app answering `hello from the app` (the tunnel's target).
+async fn app() -> std::net::SocketAddr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = l.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let _ = s.read(&mut buf).await;
+                let body = "hello from the app";
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = s.write_all(format!("{head}{body}").as_bytes()).await;
+            });
+        }
+    });
+    addr
+}
+
+async fn wait_status(
+    kit: &TestKit,
+    name: &str,
+    ok: impl Fn(Option<Status>) -> bool,
+) -> Option<Status> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let s = kit.control().session_status(name);
+        if ok(s) {
+            return s;
+        }
+        assert!(Instant::now() < deadline, "session {name} is {s:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn launch_prints_progress_and_a_working_url_and_ctrl_c_keeps_the_session() {
+    let kit = kit().await;
+    kit.control().set_app_target("jupyterlab", app().await);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let live = Live::spawn(
+        &env_bai(dir.path(), &kit.manager_url()),
+        &[
+            "launch",
+            "--image",
+            "python",
+            "--name",
+            "bin-1",
+            "--no-open",
+        ],
+    );
+    let url = live.wait_line(|l| l.starts_with("http://127.0.0.1:")).await;
+    live.wait_line(|l| l.starts_with("tunnel on")).await;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let r = http.get(&url).send().await.expect("GET the auth URL");
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.text().await.expect("body"), "hello from the app");
+    // Without the cookie, nothing reaches the app.
+    let origin = url.split("/__launcher").next().expect("origin");
+    let bare = reqwest::Client::new()
+        .get(format!("{origin}/"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(bare.status().as_u16(), 403);
+
+    live.interrupt();
+    let (code, out, err) = live.finish().await;
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    for status in ["PENDING", "SCHEDULED", "PREPARING", "RUNNING"] {
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with('[') && l.contains(&format!("s] {status}"))),
+            "no {status} line:\n{out}"
+        );
+    }
+    assert!(out.contains("session bin-1 keeps running"), "{out}");
+    assert!(!err.contains("token="), "the URL leaked to stderr: {err}");
+    assert_eq!(kit.control().session_status("bin-1"), Some(Status::Running));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_after_ready_with_terminate_on_exit_terminates() {
+    let kit = kit().await;
+    kit.control().set_app_target("jupyterlab", app().await);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let live = Live::spawn(
+        &env_bai(dir.path(), &kit.manager_url()),
+        &[
+            "launch",
+            "--image",
+            "python",
+            "--name",
+            "bin-2",
+            "--no-open",
+            "--terminate-on-exit",
+        ],
+    );
+    live.wait_line(|l| l.starts_with("tunnel on")).await;
+    live.interrupt();
+    let (code, out, err) = live.finish().await;
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert!(out.contains("session bin-2 terminated"), "{out}");
+    wait_status(&kit, "bin-2", |s| s == Some(Status::Terminated)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_during_the_launch_destroys_the_session_it_created() {
+    let kit = kit().await;
+    kit.control().hold_new_sessions_at(Some(Status::Preparing));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let live = Live::spawn(
+        &env_bai(dir.path(), &kit.manager_url()),
+        &[
+            "launch",
+            "--image",
+            "python",
+            "--name",
+            "bin-3",
+            "--no-open",
+        ],
+    );
+    live.wait_line(|l| l.contains("s] PREPARING")).await;
+    live.interrupt();
+    let (code, out, err) = live.finish().await;
+    assert_eq!(code, Some(130), "{out}\n{err}");
+    assert!(out.contains("interrupted: cancelling the launch"), "{out}");
+    assert!(err.contains("error[launch-cancelled]"), "{err}");
+    let s = wait_status(&kit, "bin-3", |s| {
+        matches!(s, Some(Status::Terminated | Status::Terminating))
+    })
+    .await;
+    assert!(s.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_while_reusing_never_destroys_the_existing_session() {
+    let kit = kit().await;
+    kit.control().set_app_target("jupyterlab", app().await);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let b = env_bai(dir.path(), &kit.manager_url());
+    let first = Live::spawn(
+        &b,
+        &[
+            "launch",
+            "--image",
+            "python",
+            "--name",
+            "bin-4",
+            "--no-open",
+        ],
+    );
+    first.wait_line(|l| l.starts_with("tunnel on")).await;
+    first.interrupt();
+    first.finish().await;
+    // Attach to it again: a reused session is not this launch's to destroy.
+    let again = Live::spawn(
+        &b,
+        &[
+            "launch",
+            "--image",
+            "python",
+            "--name",
+            "bin-4",
+            "--reuse",
+            "--no-open",
+        ],
+    );
+    again.wait_line(|l| l.starts_with("ready:")).await;
+    assert!(
+        again.text().contains("(already existed)"),
+        "{}",
+        again.text()
+    );
+    again.interrupt();
+    let (code, _, _) = again.finish().await;
+    assert_eq!(code, Some(0));
+    assert_eq!(kit.control().session_status("bin-4"), Some(Status::Running));
+    // Without --reuse the name is taken.
+    let r = tokio::task::spawn_blocking(move || {
+        b.run(
+            &[
+                "launch",
+                "--image",
+                "python",
+                "--name",
+                "bin-4",
+                "--no-open",
+            ],
+            "",
+        )
+    })
+    .await
+    .expect("join");
+    assert_eq!(r.code, Some(1), "{}", r.all());
+    assert!(r.err.contains("error[session-name-taken]"), "{}", r.err);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let b = Bai::offline(dir.path());
+    let r = b.run(&["launch", "--preset", "cpu01-small", "--cpu", "2"], "");
+    assert_eq!(r.code, Some(2), "{}", r.all());
+    assert!(r.err.contains("cannot be used with"), "{}", r.err);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_serves_until_ctrl_c_and_its_endpoint_works() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let live = Live::spawn(&Bai::offline(dir.path()), &["demo", "--no-profile"]);
+    let line = live
+        .wait_line(|l| l.starts_with("demo Backend.AI manager: "))
+        .await;
+    let endpoint = line
+        .trim_start_matches("demo Backend.AI manager: ")
+        .to_owned();
+    live.wait_line(|l| l.starts_with("serving;")).await;
+    assert!(live.text().contains("BACKEND_ENDPOINT="), "{}", live.text());
+    let b = env_bai(dir.path(), &endpoint);
+    let r = tokio::task::spawn_blocking(move || b.run(&["sessions"], ""))
+        .await
+        .expect("join")
+        .ok();
+    assert!(r.out.contains("no active sessions"), "{}", r.out);
+    live.interrupt();
+    let (code, out, err) = live.finish().await;
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert!(out.contains("demo stopped"), "{out}");
+    // The server is gone with it.
+    assert!(std::net::TcpStream::connect(endpoint.trim_start_matches("http://")).is_err());
+}

@@ -30,15 +30,6 @@ impl From<bai_secrets::Error> for CliError {
     }
 }
 
-impl From<bai_core::launch::LaunchError> for CliError {
-    fn from(e: bai_core::launch::LaunchError) -> Self {
-        CliError {
-            code: e.code(),
-            message: e.to_string(),
-        }
-    }
-}
-
 impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> Self {
         CliError {

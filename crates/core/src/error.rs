@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use crate::client::SessionStatus;
+
 /// What went wrong, with enough detail to tell the user what to do about it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -133,6 +135,91 @@ pub enum Error {
         path: String,
         detail: String,
     },
+
+    // How a launch ends when it does not end ready.
+    /// The session ended (ERROR, CANCELLED, TERMINATED) before it was usable.
+    #[error("{}", ended_message(.session, .status, .status_info.as_deref()))]
+    SessionEnded {
+        session: String,
+        status: SessionStatus,
+        status_info: Option<String>,
+    },
+
+    #[error(
+        "session {session:?} was still {status} after {}s; it may be waiting for resources. Try again later or ask for less",
+        .after.as_secs()
+    )]
+    StartTimeout {
+        session: String,
+        status: SessionStatus,
+        after: Duration,
+    },
+
+    #[error("{}", not_offered_message(.app.as_deref(), .offered))]
+    AppNotOffered {
+        app: Option<String>,
+        offered: Vec<String>,
+    },
+
+    #[error("app {app:?} speaks {protocol}, not HTTP, so a browser cannot open it")]
+    AppNotWeb { app: String, protocol: String },
+
+    #[error("cannot open the local tunnel: {0}")]
+    TunnelOpen(String),
+
+    #[error(
+        "{app} did not answer within {}s ({last}); the session runs, so try opening it again in a moment",
+        .after.as_secs()
+    )]
+    AppNotReady {
+        app: String,
+        after: Duration,
+        last: String,
+    },
+
+    #[error("{app} cannot be opened: {reason}")]
+    AppFailed { app: String, reason: String },
+
+    #[error("{}", cancelled_message(.session.as_deref(), *.destroyed))]
+    LaunchCancelled {
+        session: Option<String>,
+        /// Whether the session was destroyed because of the cancel.
+        destroyed: bool,
+    },
+}
+
+fn ended_message(session: &str, status: &SessionStatus, info: Option<&str>) -> String {
+    let what = match status {
+        SessionStatus::Error => "failed",
+        SessionStatus::Cancelled => "was cancelled",
+        _ => "was terminated",
+    };
+    match info {
+        Some(i) if !i.is_empty() => format!("session {session:?} {what} ({status}: {i})"),
+        _ => format!("session {session:?} {what} ({status}; the server gave no reason)"),
+    }
+}
+
+fn not_offered_message(app: Option<&str>, offered: &[String]) -> String {
+    let list = if offered.is_empty() {
+        "none".to_owned()
+    } else {
+        offered.join(", ")
+    };
+    match app {
+        Some(a) => format!("the session does not offer app {a:?}; it offers: {list}"),
+        None => format!(
+            "the session offers no Jupyter app; choose one of: {list} (or an image with Jupyter)"
+        ),
+    }
+}
+
+fn cancelled_message(session: Option<&str>, destroyed: bool) -> String {
+    match (session, destroyed) {
+        (Some(s), true) => format!("launch cancelled; session {s:?} was destroyed"),
+        (Some(s), false) => format!("launch cancelled; session {s:?} was left running"),
+        (None, _) => "launch cancelled before a session was created".into(),
+    }
 }
 
 fn clock_skew_message(skew: Option<i64>) -> String {
@@ -201,6 +288,14 @@ impl Error {
             Error::ProfileNotFound { .. } => "profile-not-found",
             Error::ProfileExists { .. } => "profile-exists",
             Error::ConfigIo { .. } => "config-io",
+            Error::SessionEnded { .. } => "launch-session-ended",
+            Error::StartTimeout { .. } => "launch-start-timeout",
+            Error::AppNotOffered { .. } => "launch-app-not-offered",
+            Error::AppNotWeb { .. } => "launch-app-not-web",
+            Error::TunnelOpen(_) => "launch-tunnel-open",
+            Error::AppNotReady { .. } => "launch-app-not-ready",
+            Error::AppFailed { .. } => "launch-app-failed",
+            Error::LaunchCancelled { .. } => "launch-cancelled",
         }
     }
 

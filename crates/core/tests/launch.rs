@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use bai_core::client::{Client, CreateSession, FollowOptions, ProxyKind, SessionStatus};
 use bai_core::launch::{
-    AppTunnel, LaunchError, LaunchHandle, LaunchPhase, LaunchRequest, Launcher, ProbeOutcome,
-    ReusePolicy, TunnelOpener, TunnelStats,
+    AppTunnel, LaunchHandle, LaunchPhase, LaunchRequest, Launcher, ProbeOutcome, ReusePolicy,
+    TunnelOpener, TunnelStats,
 };
 use bai_secrets::Secret;
 use bai_testkit::{Config, Schedule, Status, TestKit};
@@ -245,7 +245,7 @@ async fn a_session_that_goes_to_error_fails_the_launch_with_its_status_info() {
     assert!(
         matches!(
             &err,
-            LaunchError::SessionEnded {
+            bai_core::Error::SessionEnded {
                 status: SessionStatus::Error,
                 ..
             }
@@ -291,7 +291,7 @@ async fn cancel_during_pulling_destroys_the_session_this_launch_created() {
     assert!(
         matches!(
             err,
-            LaunchError::Cancelled {
+            bai_core::Error::LaunchCancelled {
                 destroyed: true,
                 ..
             }
@@ -334,7 +334,7 @@ async fn cancel_on_a_reused_session_leaves_it_alone() {
     assert!(
         matches!(
             err,
-            LaunchError::Cancelled {
+            bai_core::Error::LaunchCancelled {
                 destroyed: false,
                 ..
             }
@@ -349,7 +349,7 @@ async fn cancel_on_a_reused_session_leaves_it_alone() {
     assert!(
         matches!(
             err,
-            LaunchError::Cancelled {
+            bai_core::Error::LaunchCancelled {
                 destroyed: false,
                 ..
             }
@@ -384,10 +384,7 @@ async fn a_name_taken_without_reuse_is_refused_before_anything_starts() {
         .await
         .expect_err("name taken");
     assert!(
-        matches!(
-            err,
-            LaunchError::Api(bai_core::Error::SessionNameTaken { .. })
-        ),
+        matches!(err, bai_core::Error::SessionNameTaken { .. }),
         "{err:?}"
     );
     assert_ne!(
@@ -420,7 +417,10 @@ async fn an_app_that_never_answers_ends_within_the_bound_and_the_session_is_dest
     let started = tokio::time::Instant::now();
     let err = launcher.launch(req).result().await.expect_err("not ready");
     assert!(started.elapsed() < Duration::from_secs(10));
-    assert!(matches!(err, LaunchError::NotReady { .. }), "{err:?}");
+    assert!(
+        matches!(err, bai_core::Error::AppNotReady { .. }),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("1013"), "{err}");
     wait_kit_status(&kit, &name, &[Status::Terminated, Status::Cancelled]).await;
 }
@@ -437,7 +437,7 @@ async fn a_start_timeout_ends_the_launch_with_the_last_status() {
     assert!(
         matches!(
             err,
-            LaunchError::StartTimeout {
+            bai_core::Error::StartTimeout {
                 status: SessionStatus::Pending,
                 ..
             }

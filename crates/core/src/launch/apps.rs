@@ -2,7 +2,7 @@
 
 use crate::client::AppInfo;
 
-use super::error::LaunchError;
+use crate::Error;
 
 /// Apps tried in order when none is asked for.
 const DEFAULT_APPS: &[&str] = &["jupyterlab", "jupyter"];
@@ -14,16 +14,16 @@ fn is_web(app: &AppInfo) -> bool {
 
 /// The asked-for app (which must be a web app the session offers), else JupyterLab, else the
 /// classic notebook.
-pub fn pick_app(apps: &[AppInfo], wanted: Option<&str>) -> Result<String, LaunchError> {
+pub fn pick_app(apps: &[AppInfo], wanted: Option<&str>) -> Result<String, Error> {
     let offered = || apps.iter().map(|a| a.name.clone()).collect::<Vec<_>>();
     if let Some(w) = wanted {
         return match apps.iter().find(|a| a.name == w) {
             Some(a) if is_web(a) => Ok(a.name.clone()),
-            Some(a) => Err(LaunchError::AppNotWeb {
+            Some(a) => Err(Error::AppNotWeb {
                 app: a.name.clone(),
                 protocol: a.protocol.clone(),
             }),
-            None => Err(LaunchError::AppNotOffered {
+            None => Err(Error::AppNotOffered {
                 app: Some(w.to_owned()),
                 offered: offered(),
             }),
@@ -33,7 +33,7 @@ pub fn pick_app(apps: &[AppInfo], wanted: Option<&str>) -> Result<String, Launch
         .iter()
         .find_map(|d| apps.iter().find(|a| a.name == *d && is_web(a)))
         .map(|a| a.name.clone())
-        .ok_or_else(|| LaunchError::AppNotOffered {
+        .ok_or_else(|| Error::AppNotOffered {
             app: None,
             offered: offered(),
         })
@@ -66,7 +66,7 @@ mod tests {
         assert_eq!(pick_app(&apps, Some("vscode")).expect("pick"), "vscode");
         assert!(matches!(
             pick_app(&apps, Some("sshd")),
-            Err(LaunchError::AppNotWeb { .. })
+            Err(Error::AppNotWeb { .. })
         ));
         let err = pick_app(&apps, Some("ttyd")).expect_err("not offered");
         assert!(err.to_string().contains("vscode"), "{err}");

@@ -13,10 +13,10 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::apps::pick_app;
-use super::error::LaunchError;
 use super::progress::{LaunchPhase, LaunchProgress};
 use super::request::{LaunchRequest, ReusePolicy, SessionTarget, generated_name};
 use super::tunnel::{AppTunnel, ProbeOutcome, TunnelOpener};
+use crate::Error;
 use crate::client::{Client, SessionStatus};
 
 /// First and largest pause between readiness probes.
@@ -62,7 +62,7 @@ impl Ready {
 pub struct LaunchHandle {
     progress: watch::Receiver<LaunchProgress>,
     cancel: Arc<watch::Sender<bool>>,
-    task: Option<JoinHandle<Result<Ready, LaunchError>>>,
+    task: Option<JoinHandle<Result<Ready, Error>>>,
 }
 
 /// Cancels a launch from elsewhere (a UI button). Cheap to clone.
@@ -90,17 +90,15 @@ impl LaunchHandle {
     }
 
     /// Wait for the end of the launch.
-    pub async fn result(mut self) -> Result<Ready, LaunchError> {
+    pub async fn result(mut self) -> Result<Ready, Error> {
         let Some(task) = self.task.take() else {
-            return Err(LaunchError::TunnelOpen(
+            return Err(Error::TunnelOpen(
                 "the launch result was already taken".into(),
             ));
         };
         match task.await {
             Ok(r) => r,
-            Err(e) => Err(LaunchError::TunnelOpen(format!(
-                "the launch task stopped: {e}"
-            ))),
+            Err(e) => Err(Error::TunnelOpen(format!("the launch task stopped: {e}"))),
         }
     }
 }
@@ -171,23 +169,17 @@ struct Run {
 /// Why the steps stopped early.
 enum Stop {
     Cancelled,
-    Failed(LaunchError),
+    Failed(Error),
 }
 
-impl From<LaunchError> for Stop {
-    fn from(e: LaunchError) -> Self {
+impl From<Error> for Stop {
+    fn from(e: Error) -> Self {
         Stop::Failed(e)
     }
 }
 
-impl From<crate::Error> for Stop {
-    fn from(e: crate::Error) -> Self {
-        Stop::Failed(LaunchError::Api(e))
-    }
-}
-
 impl Run {
-    async fn run(self, mut cancel: watch::Receiver<bool>) -> Result<Ready, LaunchError> {
+    async fn run(self, mut cancel: watch::Receiver<bool>) -> Result<Ready, Error> {
         let outcome = match self.create_or_find().await {
             Ok(_) if *cancel.borrow() => Err(Stop::Cancelled),
             Ok((id, name, status)) => {
@@ -273,7 +265,7 @@ impl Run {
                         .status
                         .clone()
                         .unwrap_or(SessionStatus::Pending);
-                    return Err(LaunchError::StartTimeout {
+                    return Err(Error::StartTimeout {
                         session: name,
                         status,
                         after: self.request.start_timeout,
@@ -297,7 +289,7 @@ impl Run {
             .opener
             .open(&self.client, &id, &app)
             .await
-            .map_err(LaunchError::TunnelOpen)?;
+            .map_err(Error::TunnelOpen)?;
         self.own(|o| o.tunnel = Some(tunnel.clone()));
         self.probe_until_ready(tunnel.as_ref(), &app).await?;
         let created = self.own(|o| o.created);
@@ -337,7 +329,7 @@ impl Run {
                 break;
             }
         }
-        Err(LaunchError::SessionEnded {
+        Err(Error::SessionEnded {
             session: name.to_owned(),
             status: last,
             status_info: last_info,
@@ -359,7 +351,7 @@ impl Run {
             let last = match tokio::time::timeout(left, tunnel.probe()).await {
                 Ok(ProbeOutcome::Ready) => return Ok(()),
                 Ok(ProbeOutcome::Failed(reason)) => {
-                    return Err(LaunchError::ProbeFailed {
+                    return Err(Error::AppFailed {
                         app: app.to_owned(),
                         reason,
                     }
@@ -370,7 +362,7 @@ impl Run {
             };
             tracing::debug!(attempts, reason = %last, "app not ready yet");
             if Instant::now() + pause >= deadline {
-                return Err(LaunchError::NotReady {
+                return Err(Error::AppNotReady {
                     app: app.to_owned(),
                     after: self.request.ready_timeout,
                     last,
@@ -382,7 +374,7 @@ impl Run {
         }
     }
 
-    async fn cancelled(&self) -> LaunchError {
+    async fn cancelled(&self) -> Error {
         self.update(LaunchPhase::Cancelling, "cancelling", |_| {});
         let (session, created, tunnel) =
             self.own(|o| (o.session.clone(), o.created, o.tunnel.take()));
@@ -395,7 +387,7 @@ impl Run {
         {
             destroyed = self.destroy(s).await;
         }
-        let err = LaunchError::Cancelled {
+        let err = Error::LaunchCancelled {
             session: session.clone(),
             destroyed,
         };
@@ -403,14 +395,14 @@ impl Run {
         err
     }
 
-    async fn failed(&self, err: LaunchError) -> LaunchError {
+    async fn failed(&self, err: Error) -> Error {
         let (session, created, tunnel) =
             self.own(|o| (o.session.clone(), o.created, o.tunnel.take()));
         if let Some(t) = tunnel {
             t.close();
         }
         // A session that already ended needs no destroy.
-        let ended = matches!(err, LaunchError::SessionEnded { .. });
+        let ended = matches!(err, Error::SessionEnded { .. });
         if let Some(s) = &session
             && created
             && !ended

@@ -8,18 +8,18 @@
 //! - [`progress`]: what the UI shows while waiting ([`LaunchProgress`], [`LaunchPhase`])
 //! - [`tunnel`]: the injected tunnel ([`TunnelOpener`], [`AppTunnel`], [`TunnelStats`])
 //! - [`apps`]: which app to open
-//! - [`error`]: how a launch ends when it does not end ready ([`LaunchError`])
+//!
+//! A launch that does not end ready ends with a [`crate::Error`] (`launch-*` codes for its own
+//! failures, the API's codes for failed calls).
 //! - [`launcher`]: the state machine ([`Launcher`], [`LaunchHandle`], [`Ready`])
 
 pub mod apps;
-pub mod error;
 pub mod launcher;
 pub mod progress;
 pub mod request;
 pub mod tunnel;
 
 pub use apps::pick_app;
-pub use error::LaunchError;
 pub use launcher::{LaunchHandle, Launcher, Ready};
 pub use progress::{LaunchPhase, LaunchProgress};
 pub use request::{LaunchRequest, ReusePolicy, SessionTarget};

@@ -5,8 +5,7 @@ use std::sync::Arc;
 
 use bai_core::client::Client;
 use bai_core::launch::{
-    LaunchError, LaunchHandle, LaunchPhase, LaunchProgress, LaunchRequest, Launcher, Ready,
-    ReusePolicy,
+    LaunchHandle, LaunchPhase, LaunchProgress, LaunchRequest, Launcher, Ready, ReusePolicy,
 };
 use bai_tunnel::WsTunnelOpener;
 
@@ -59,7 +58,7 @@ pub async fn open(
 pub enum LaunchOutcome {
     Ready(Ready),
     /// Ctrl-C during the launch (already reported).
-    Interrupted(LaunchError),
+    Interrupted(bai_core::Error),
 }
 
 /// Launch, then hold the tunnel until Ctrl-C.
@@ -136,7 +135,7 @@ async fn follow(
     ctx: &mut Context<'_>,
     interrupt: &mut Interrupt,
     handle: LaunchHandle,
-) -> Result<(Result<Ready, LaunchError>, bool), CliError> {
+) -> Result<(Result<Ready, bai_core::Error>, bool), CliError> {
     let mut progress = handle.progress();
     let canceller = handle.canceller();
     let result = handle.result();

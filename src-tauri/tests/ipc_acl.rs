@@ -50,7 +50,7 @@ fn a_notebook_window_cannot_call_any_command() {
     let t = app();
     let notebook = WebviewWindowBuilder::new(
         &t.app,
-        &bai_launcher::live::notebooks::base_label(
+        bai_launcher::live::notebooks::base_label(
             "5e9b6c1c-1f0e-4b0c-9a43-7d1a2f0c9e11",
             "jupyterlab",
         ),

@@ -12,6 +12,8 @@ cleanup() {
   fi
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # Keep the app's log (secrets never reach it) beside the screenshots for diagnosis.
+  cat "${E2E_LOG_DIR:-/nonexistent-e2e}"/*.log >"$E2E_OUT/app.log" 2>/dev/null || true
   rm -rf "${BAI_CONFIG_DIR:-/nonexistent-e2e}"
 }
 trap cleanup EXIT INT TERM

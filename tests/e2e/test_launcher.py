@@ -18,6 +18,8 @@ def test_a_first_run_shows_the_empty_state(app):
     assert app.find("[data-testid=profile-count]").text == "0"
     assert app.find("[data-testid=try-demo]").is_enabled()
     app.find("[data-testid=version]")
+    # The launcher's own page runs with a frozen Object.prototype (ui/public/freeze-prototype.js).
+    assert app.driver.execute_script("return Object.isFrozen(Object.prototype)")
     app.shot("empty-state")
 
 

@@ -26,12 +26,16 @@ export function memory(v: string): string {
   return gib >= 1 ? `${+gib.toFixed(1)} GiB` : `${Math.round(n / 2 ** 20)} MiB`;
 }
 
-/** "cpu 2 · mem 4 GiB · cuda.shares 0.5" */
+/** "cpu 2 · mem 4 GiB · cuda.shares 0.5"; Backend.AI writes an unlimited amount "Infinity". */
 export function resources(slots: Record<string, string>): string {
   return Object.entries(slots)
     .filter(([, v]) => v !== "0" && v !== "")
-    .map(([k, v]) => `${k} ${k === "mem" ? memory(v) : v}`)
+    .map(([k, v]) => `${k} ${unlimited(v) ? "no limit" : k === "mem" ? memory(v) : v}`)
     .join(" · ");
+}
+
+function unlimited(v: string): boolean {
+  return v === "Infinity" || v === "inf" || Number(v) === Infinity;
 }
 
 /** The image's last path part: "python:3.9-ubuntu20.04". */

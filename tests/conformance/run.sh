@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export BAI_CACHE=${BAI_CACHE:-$HOME/.cache/bai-launcher}
 
-cargo build --quiet -p bai-core --example sign -p bai-testkit
+cargo build --quiet --locked --workspace --example sign --bin bai-testkit
 
 bash scripts/python-env.sh sdk
 SDK_PYTHON="$BAI_CACHE/sdk/bin/python"

@@ -39,7 +39,8 @@ fi
 say "building the UI, the app and the testkit"
 [ -d ui/node_modules ] || (cd ui && npm ci --silent)
 (cd ui && npm run build --silent >/dev/null)
-cargo build --quiet -p bai-launcher -p bai-testkit
+# Workspace-wide, so the features match `cargo test --workspace` and nothing is rebuilt.
+cargo build --quiet --locked --workspace --bins
 
 OUT="$ROOT/target/e2e"
 rm -rf "$OUT" && mkdir -p "$OUT"

@@ -24,10 +24,10 @@ bash "$RM_DIR/start.sh"
 source "$RM_CLIENT_ENV"
 cd "$RM_ROOT"
 # Build first, outside the keyring wrapper (its HOME is a temp dir).
-cargo test -p bai-cli --test real_manager --no-run
+cargo test --workspace --locked --test real_manager --no-run
 # One test at a time: the tests share one manager and one agent with 9 schedulable cores.
 BAI_REALMGR_KEYRING=1 bash "$RM_ROOT/scripts/with-keyring.sh" \
-  cargo test -p bai-cli --test real_manager -- --ignored --test-threads=1 "$@"
+  cargo test --workspace --locked --test real_manager -- --ignored --test-threads=1 "$@"
 if [ -f "$core_file" ]; then
   cargo test -p bai-core --test real_manager -- --ignored --test-threads=1 "$@"
 fi

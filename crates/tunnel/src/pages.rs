@@ -59,6 +59,23 @@ pub fn starting(app: &str) -> Vec<u8> {
     )
 }
 
+/// The app cannot be reached right now (the server or network is down, or the app went
+/// away): reload until it is back. Before the app ever answered through this tunnel that means
+/// it is still starting; afterwards the connection was lost, and the page says so.
+pub fn unavailable(app: &str, was_up: bool) -> Vec<u8> {
+    if !was_up {
+        return starting(app);
+    }
+    respond(
+        "503 Service Unavailable",
+        "Reconnecting…",
+        &format!(
+            "<p>Reconnecting to {app}: the connection to the session was lost. This page reloads by itself.</p>"
+        ),
+        "Retry-After: 2\r\n",
+    )
+}
+
 /// The tunnel could not be opened for a reason a reload will not fix.
 pub fn bad_gateway(reason: &str) -> Vec<u8> {
     respond(

@@ -103,15 +103,18 @@ enum DownEnd {
 
 /// Relay one admitted connection: `first` (already read from the client) goes out first.
 /// Both directions await the other side's readiness (TCP writes, WebSocket flushes), so
-/// nothing buffers without bound.
+/// nothing buffers without bound. `was_up`: whether the app has answered through this tunnel
+/// (it picks the wording of the retry page); set as soon as the app's first byte arrives here.
 pub async fn pump(
     mut sock: TcpStream,
     ws: Ws,
     first: Vec<u8>,
     app: &str,
+    was_up: &AtomicBool,
     config: &TunnelConfig,
     counters: &Counters,
 ) {
+    let app_was_up = was_up.load(Relaxed);
     let (mut sink, mut stream) = ws.split();
     let epoch = Instant::now();
     let last_down = AtomicU64::new(0);
@@ -194,6 +197,7 @@ pub async fn pump(
                     }
                     counters.add_down(b.len());
                     wrote_any.store(1, Relaxed);
+                    was_up.store(true, Relaxed);
                     last_down.store(epoch.elapsed().as_millis() as u64, Relaxed);
                 }
                 Some(Err(end)) => return end,
@@ -226,7 +230,7 @@ pub async fn pump(
     match end {
         DownEnd::Closed(Some(CloseCode::Again)) | DownEnd::Broken if nothing_sent => {
             counters.error();
-            let _ = wr.write_all(&pages::starting(app)).await;
+            let _ = wr.write_all(&pages::unavailable(app, app_was_up)).await;
             let _ = wr.shutdown().await;
         }
         DownEnd::Closed(_) => {

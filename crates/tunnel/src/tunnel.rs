@@ -3,6 +3,8 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering::Relaxed;
 
 use bai_core::client::Client;
 use bai_core::launch::{AppTunnel, ProbeOutcome, TunnelStats};
@@ -46,6 +48,9 @@ struct Shared {
     access: Access,
     counters: Arc<Counters>,
     spares: Spares,
+    /// The app has answered through this tunnel: a later failure is a lost connection, not
+    /// an app still starting.
+    was_up: AtomicBool,
 }
 
 /// A running tunnel. Dropping the last clone closes it (listener and connections).
@@ -112,6 +117,7 @@ impl Tunnel {
             spares: Spares::new(config.spare_connections, config.spare_max_age),
             config,
             counters: Arc::new(Counters::default()),
+            was_up: AtomicBool::new(false),
         });
         let stop = CancellationToken::new();
         tokio::spawn(accept_loop(listener, shared.clone(), stop.clone()));
@@ -260,14 +266,14 @@ async fn serve(mut sock: TcpStream, s: &Shared) {
                 ConnectError::Request(_) | ConnectError::Status { status: 400..500 } => {
                     pages::bad_gateway(&pages::escape(&e.to_string()))
                 }
-                _ => pages::starting(&s.app),
+                _ => pages::unavailable(&s.app, s.was_up.load(Relaxed)),
             };
             let _ = sock.write_all(&page).await;
             let _ = sock.shutdown().await;
             return;
         }
     };
-    relay::pump(sock, ws, first, &s.app, c, &s.counters).await;
+    relay::pump(sock, ws, first, &s.app, &s.was_up, c, &s.counters).await;
 }
 
 /// Keep the spare pool full once asked to; back off while the app refuses.

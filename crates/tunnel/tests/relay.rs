@@ -71,6 +71,39 @@ async fn a_1013_close_before_any_byte_answers_503_that_reloads_and_the_next_conn
 }
 
 #[tokio::test]
+async fn once_the_app_has_answered_a_lost_connection_gets_a_reconnecting_page_that_reloads() {
+    let s = setup(TunnelConfig {
+        spare_connections: 0,
+        ..TunnelConfig::default()
+    })
+    .await;
+    let r = s.conn().await.get("/small", false).await.expect("answer");
+    assert_eq!((r.status, r.text().as_str()), (200, "ok"));
+
+    // The app side refuses once (1013): not "starting" any more, but reconnecting.
+    s.kit.control().tcpproxy_reject_first(1);
+    let r = s.conn().await.get("/small", false).await.expect("answer");
+    assert_eq!(r.status, 503, "{}", r.text());
+    assert!(r.text().contains("Reconnecting to jupyter"), "{}", r.text());
+    assert!(r.text().contains("http-equiv=\"refresh\""), "{}", r.text());
+    assert_eq!(r.header("retry-after"), Some("2"));
+
+    // The server is gone altogether (the WebSocket cannot open): the same page.
+    let Setup {
+        kit,
+        tunnel,
+        cookie,
+    } = s;
+    kit.shutdown().await;
+    let mut c = Conn::open(tunnel.local_addr(), Some(&cookie))
+        .await
+        .expect("connect");
+    let r = c.get("/small", false).await.expect("answer");
+    assert_eq!(r.status, 503, "{}", r.text());
+    assert!(r.text().contains("Reconnecting to jupyter"), "{}", r.text());
+}
+
+#[tokio::test]
 async fn a_websocket_dropped_mid_download_fails_that_connection_and_the_next_one_works() {
     // No spares: the testkit fixes a tunnel's fault when it opens, so a spare opened during
     // the fault would carry it; this test is about fresh connections.

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up everything the tests need on a fresh Debian/Ubuntu machine, then runs every test:
 # formatting, lints, Rust unit and integration tests (against the testkit with a real
-# JupyterLab), the UI's tests, and conformance with the official Backend.AI Python SDK.
+# JupyterLab), the UI's tests, the real OS keyring, the desktop app end to end, conformance with
+# the official Backend.AI Python SDK, the real Backend.AI manager, the Debian package, and the
+# desktop benchmark's figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -35,10 +37,10 @@ step "cargo test (workspace)"
 cargo test --workspace --locked
 
 step "real OS keyring (gnome-keyring in a private D-Bus session; then none)"
-bash scripts/with-keyring.sh cargo test -p bai-secrets --locked --test os_keyring -- --ignored --skip without_a_secret_service
-bash scripts/with-keyring.sh --no-provider cargo test -p bai-secrets --locked --test os_keyring -- --ignored without_a_secret_service
-bash scripts/with-keyring.sh --no-dbus cargo test -p bai-secrets --locked --test os_keyring -- --ignored without_a_secret_service
-bash scripts/with-keyring.sh cargo test -p bai-cli --locked --test keyring -- --ignored
+bash scripts/with-keyring.sh cargo test --workspace --locked --test os_keyring -- --ignored --skip without_a_secret_service
+bash scripts/with-keyring.sh --no-provider cargo test --workspace --locked --test os_keyring -- --ignored without_a_secret_service
+bash scripts/with-keyring.sh --no-dbus cargo test --workspace --locked --test os_keyring -- --ignored without_a_secret_service
+bash scripts/with-keyring.sh cargo test --workspace --locked --test keyring -- --ignored
 
 step "desktop end-to-end (the app under Xvfb via tauri-driver + WebKitWebDriver, real keyring)"
 bash tests/e2e/run.sh
@@ -49,5 +51,16 @@ bash tests/conformance/run.sh
 step "real Backend.AI manager (Python 3.13)"
 # run-suite.sh prints one "real-manager: skipped: <why>" line and exits 0 without Python 3.13.
 bash tests/real-manager/run-suite.sh
+
+step "Debian package: build (tauri build --bundles deb), inspect, install, run, purge"
+deb=$(bash scripts/package-deb.sh | tail -n1)
+bash scripts/check-deb.sh "$deb"
+
+step "tunnel benchmark, small sizes (figures only; full sizes: crates/tunnel/README.md)"
+BAI_BENCH_MB=32 BAI_BENCH_REQUESTS=300 BAI_BENCH_SDK="$BAI_CACHE/sdk" \
+  cargo bench --locked -p bai-tunnel --bench tunnel_bench
+
+step "desktop benchmark: start-up and idle memory against a minimal Tauri app (figures only)"
+bash benches/desktop/run.sh --prebuilt --runs 3
 
 step "all tests passed in $(( $(date +%s) - started ))s"

@@ -37,8 +37,14 @@ impl Drop for Running {
 }
 
 fn signal_group(pid: u32, sig: &str) {
+    // Never signal group 0 (ours) or anything but a real group.
+    if pid <= 1 {
+        return;
+    }
+    // `-s SIG -- -PGID`: procps-ng 4.0.2's kill(1) reads `kill -SIG -PGID` as `kill(-1, SIG)`,
+    // which signals every process on the machine.
     let _ = std::process::Command::new("kill")
-        .arg(format!("-{sig}"))
+        .args(["-s", sig, "--"])
         .arg(format!("-{pid}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())

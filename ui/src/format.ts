@@ -35,7 +35,7 @@ export function resources(slots: Record<string, string>): string {
 }
 
 function unlimited(v: string): boolean {
-  return v === "Infinity" || v === "inf" || Number(v) === Infinity;
+  return v === "inf" || Number(v) === Infinity; // Number("Infinity") is Infinity
 }
 
 /** The image's last path part: "python:3.9-ubuntu20.04". */

@@ -196,8 +196,10 @@ pub async fn pump(
                         return DownEnd::LocalGone;
                     }
                     counters.add_down(b.len());
-                    wrote_any.store(1, Relaxed);
-                    was_up.store(true, Relaxed);
+                    // The shared flag is written once per connection, not on every frame.
+                    if wrote_any.swap(1, Relaxed) == 0 {
+                        was_up.store(true, Relaxed);
+                    }
                     last_down.store(epoch.elapsed().as_millis() as u64, Relaxed);
                 }
                 Some(Err(end)) => return end,

@@ -217,7 +217,8 @@ def test_h_quick_start_opens_jupyterlab_and_a_cell_runs(app, jupyter_kit):
             "return performance.getEntriesByType('resource').filter(e => (e.responseStatus||200) >= 400 || e.transferSize === 0 && e.decodedBodySize === 0).map(e => e.name + ' ' + (e.responseStatus||'?')).slice(0, 20)"
         )
         raise AssertionError(f"no Notebook card; suspicious resources: {diag}")
-    found().click()
+    # The card can exist before it is laid out and clickable.
+    click_when_stable(app, card, "the notebook card", 20)
     # A cell run before the kernel is connected is skipped, not queued: wait for "Idle" (the
     # kernel's WebSocket through the tunnel is up).
     wait_for(

@@ -1,17 +1,22 @@
-//! The app log: `tracing` events to a daily-rolling file in the app's log directory.
+//! The app log: `tracing` events to a daily file in the app's log directory.
 //!
-//! Secrets never reach it: they are `bai_secrets::Secret` values, whose Debug/Display print a
-//! placeholder, and the HTTP stack's own debug output (which shows URLs and headers) is kept
-//! below the default level.
+//! The folder is 0700 and the files 0600, never opened through a symlink
+//! ([`bai_core::logging::DailyFile`]). Secrets never reach the log: they are
+//! `bai_secrets::Secret` values, whose Debug/Display print a placeholder, and the HTTP and
+//! WebSocket crates, whose debug and trace output shows request headers (the signed
+//! `Authorization` of the tunnel's WebSocket upgrade among them), are capped at `info` whatever
+//! `BAI_LOG` asks ([`bai_core::logging::filter`]).
 
 use std::path::Path;
 
+use bai_core::logging::DailyFile;
 use tracing_appender::non_blocking::WorkerGuard;
-use tracing_appender::rolling::{Builder, Rotation};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{Layer, fmt};
 
 /// Environment variable with a `tracing` filter for the log file (e.g. `debug`).
-pub const LOG_FILTER_ENV: &str = "BAI_LOG";
+pub const LOG_FILTER_ENV: &str = bai_core::logging::LOG_FILTER_ENV;
 /// Log files are `launcher.YYYY-MM-DD.log`.
 pub const LOG_FILE_PREFIX: &str = "launcher";
 const KEEP_FILES: usize = 7;
@@ -19,34 +24,16 @@ const KEEP_FILES: usize = 7;
 /// Start logging to `dir`. Keep the guard alive for as long as the app runs: dropping it
 /// flushes and stops the writer thread.
 pub fn init(dir: &Path) -> Result<WorkerGuard, String> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| format!("cannot create the log folder {}: {e}", dir.display()))?;
-    let appender = Builder::new()
-        .rotation(Rotation::DAILY)
-        .filename_prefix(LOG_FILE_PREFIX)
-        .filename_suffix("log")
-        .max_log_files(KEEP_FILES)
-        .build(dir)
-        .map_err(|e| format!("cannot open a log file in {}: {e}", dir.display()))?;
-    let (writer, guard) = tracing_appender::non_blocking(appender);
-    // The HTTP crates log full URLs and headers at debug level; keep them quiet even when the
-    // user asks for debug output from the launcher itself.
-    let filter = EnvFilter::try_from_env(LOG_FILTER_ENV)
-        .unwrap_or_else(|_| EnvFilter::new("info"))
-        .add_directive(quiet("hyper=warn"))
-        .add_directive(quiet("hyper_util=warn"))
-        .add_directive(quiet("reqwest=warn"))
-        .add_directive(quiet("tungstenite=warn"));
-    tracing_subscriber::fmt()
+    let file = DailyFile::open(dir, LOG_FILE_PREFIX, KEEP_FILES)
+        .map_err(|e| format!("cannot open the log: {e}"))?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
+    let layer = fmt::layer()
         .with_writer(writer)
         .with_ansi(false)
-        .with_env_filter(filter)
+        .with_filter(bai_core::logging::filter_from_env("info"));
+    tracing_subscriber::registry()
+        .with(layer)
         .try_init()
         .map_err(|e| format!("logging was already set up: {e}"))?;
     Ok(guard)
-}
-
-fn quiet(directive: &str) -> tracing_subscriber::filter::Directive {
-    // These literals are valid directives; a parse failure would only mean more output.
-    directive.parse().unwrap_or_default()
 }

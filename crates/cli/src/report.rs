@@ -1,9 +1,13 @@
 //! How `bai` reports errors and logs: `error[<code>]: <message>` on stderr, where the code is
 //! the stable machine code of the error, and an exit status that tells error classes apart.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use tracing_subscriber::EnvFilter;
+use bai_core::text::for_terminal_lines;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{Layer, fmt};
 
 /// An error from any layer, with its stable code.
 #[derive(Debug)]
@@ -49,7 +53,8 @@ impl CliError {
 }
 
 pub fn error(e: &CliError) -> ExitCode {
-    eprintln!("error[{}]: {}", e.code, e.message);
+    // The message often quotes the server, so it is escaped like all other output.
+    eprintln!("error[{}]: {}", e.code, for_terminal_lines(&e.message));
     // 2 for what the user can fix in the command line, 130 (the shell's SIGINT convention)
     // for a launch stopped with Ctrl-C, 1 for everything else.
     ExitCode::from(match e.code {
@@ -59,16 +64,18 @@ pub fn error(e: &CliError) -> ExitCode {
     })
 }
 
+/// Log to stderr: `-v`/`-vv` or `$BAI_LOG` choose how much, within the shared rule that keeps
+/// the HTTP crates (which print request headers) at `info`.
 pub fn init_logging(verbose: u8) {
     let default = match verbose {
         0 => "warn",
         1 => "info,bai_core=debug,bai_cli=debug",
         _ => "debug,bai_core=trace,bai_cli=trace",
     };
-    let filter = EnvFilter::try_from_env("BAI_LOG").unwrap_or_else(|_| EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let layer = fmt::layer()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
-        .try_init();
+        .with_filter(bai_core::logging::filter_from_env(default));
+    let _ = tracing_subscriber::registry().with(layer).try_init();
 }

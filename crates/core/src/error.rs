@@ -113,6 +113,11 @@ pub enum Error {
     #[error("event stream failed: {detail}")]
     EventStream { detail: String },
 
+    #[error(
+        "the server sent a session event larger than {limit} bytes; stopped reading the event stream (a proxy or the server is misbehaving)"
+    )]
+    EventTooLarge { limit: usize },
+
     #[error("no profile named {name:?}: see `bai profile list` for the names")]
     ProfileNotFound { name: String },
 
@@ -134,6 +139,16 @@ pub enum Error {
         action: String,
         path: String,
         detail: String,
+    },
+
+    /// A config, log or data folder that someone else could change under us.
+    #[error(
+        "refusing to use the folder {path}: {problem}, so they could plant files the launcher would trust. To fix it, {fix}"
+    )]
+    UnsafeFolder {
+        path: String,
+        problem: String,
+        fix: String,
     },
 
     // How a launch ends when it does not end ready.
@@ -283,11 +298,13 @@ impl Error {
             Error::InvalidResponse { .. } => "invalid-response",
             Error::ResponseTooLarge { .. } => "response-too-large",
             Error::EventStream { .. } => "event-stream",
+            Error::EventTooLarge { .. } => "event-too-large",
             Error::SecretMissing { .. } => "secret-missing",
             Error::Secrets(e) => e.code(),
             Error::ProfileNotFound { .. } => "profile-not-found",
             Error::ProfileExists { .. } => "profile-exists",
             Error::ConfigIo { .. } => "config-io",
+            Error::UnsafeFolder { .. } => "unsafe-folder",
             Error::SessionEnded { .. } => "launch-session-ended",
             Error::StartTimeout { .. } => "launch-start-timeout",
             Error::AppNotOffered { .. } => "launch-app-not-offered",

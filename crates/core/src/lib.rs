@@ -5,14 +5,20 @@
 //! - [`version`]: API version negotiation
 //! - [`client`]: typed calls over HTTP (keypair and webserver modes)
 //! - [`error`]: the crate's one error enum, with stable codes
+//! - [`private_fs`]: folders (0700) and files (0600) only this user can reach
+//! - [`logging`]: the log filter both front ends use, and the app's private log file
+//! - [`text`]: server text made safe to print on a terminal
 
 pub mod account;
 pub mod client;
 pub mod endpoint;
 pub mod error;
 pub mod launch;
+pub mod logging;
+pub mod private_fs;
 pub mod profile;
 pub mod signing;
+pub mod text;
 pub mod version;
 
 pub use endpoint::{Endpoint, EndpointKind};

@@ -180,3 +180,78 @@ async fn follow_session_polls_when_events_are_silent() {
         "{updates:?}"
     );
 }
+
+/// A compromised or broken server: a valid version probe, then an event stream whose one line
+/// never ends. The client must stop with a clear error after about a megabyte, not buffer on.
+#[tokio::test]
+async fn an_endless_event_from_a_malicious_server_is_a_clear_error() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::body::Body;
+    use axum::response::IntoResponse;
+    use axum::routing::get;
+
+    let sent = Arc::new(AtomicUsize::new(0));
+    let counter = sent.clone();
+    let app = axum::Router::new()
+        .route(
+            "/",
+            get(|| async {
+                axum::Json(serde_json::json!({"version": "v9.20250722", "manager": "26.9.6"}))
+            }),
+        )
+        .route(
+            "/events/session",
+            get(move || {
+                let counter = counter.clone();
+                async move {
+                    let chunk = bytes::Bytes::from(vec![b'x'; 64 * 1024]);
+                    let head = futures_util::stream::once(async {
+                        Ok::<_, std::io::Error>(bytes::Bytes::from_static(
+                            b"event: session_started\ndata: ",
+                        ))
+                    });
+                    let endless = futures_util::stream::repeat_with(move || {
+                        counter.fetch_add(chunk.len(), Ordering::Relaxed);
+                        Ok(chunk.clone())
+                    });
+                    (
+                        [("content-type", "text/event-stream")],
+                        Body::from_stream(head.chain(endless)),
+                    )
+                        .into_response()
+                }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let client = bai_core::client::Client::new(
+        config(&format!("http://{addr}"), bai_core::EndpointKind::Api),
+        bai_core::client::Credentials::keypair(ADMIN_AK, ADMIN_SK),
+    )
+    .expect("client");
+    let mut events = client.session_events("nb").await.expect("subscribe");
+    let first = tokio::time::timeout(Duration::from_secs(20), events.next())
+        .await
+        .expect("an answer, not an endless read")
+        .expect("an item");
+    let e = first.expect_err("too large");
+    assert_eq!(e.code(), "event-too-large", "{e}");
+    assert!(e.to_string().contains("larger than 1048576 bytes"), "{e}");
+    assert!(
+        tokio::time::timeout(Duration::from_secs(5), events.next())
+            .await
+            .expect("ends")
+            .is_none(),
+        "the stream ends after the error"
+    );
+    drop(events);
+    // What the server managed to push: the cap plus what sat in socket buffers, not more.
+    let pushed = sent.load(Ordering::Relaxed);
+    assert!(pushed < 16 << 20, "read {pushed} bytes");
+}

@@ -12,6 +12,7 @@ use bai_secrets::KeyringStore;
 
 use crate::cli::{Cli, Command};
 use crate::report::CliError;
+use crate::terminal::TerminalSafe;
 use session::Interrupt;
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
@@ -31,9 +32,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     let is_tty = stdin.is_terminal();
     let mut stdin: Box<dyn BufRead> = Box::new(stdin.lock());
     // Not locked for the whole command: log lines from runtime threads also go to stderr, and
-    // a held lock would stall them.
-    let mut out = std::io::stdout();
-    let mut err = std::io::stderr();
+    // a held lock would stall them. Both escape control characters: much of what is printed
+    // comes from the server.
+    let mut out = TerminalSafe(std::io::stdout());
+    let mut err = TerminalSafe(std::io::stderr());
     let env = |k: &str| std::env::var(k).ok();
     let mut ctx = profile::Context {
         store,

@@ -9,6 +9,7 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 use super::api::{Call, Client, Payload, encode_query_value};
+use super::event_cap::{Capped, MAX_EVENT_BYTES, cap_event_size};
 use super::status::SessionStatus;
 use crate::error::{Error, Result};
 
@@ -108,26 +109,40 @@ struct EventData {
 pub type SessionEventStream = Pin<Box<dyn Stream<Item = Result<SessionEvent>> + Send>>;
 
 /// Parse SSE bytes into session events. Comments and empty keep-alives are skipped; a
-/// transport failure or undecodable bytes yield an `EventStream` error item.
+/// transport failure or undecodable bytes yield an `EventStream` error item, and an event
+/// larger than [`MAX_EVENT_BYTES`] an `EventTooLarge` item that ends the stream.
 pub fn parse_session_events<S, E>(bytes: S) -> impl Stream<Item = Result<SessionEvent>>
 where
     S: Stream<Item = std::result::Result<Bytes, E>>,
     E: std::fmt::Display,
 {
-    bytes.eventsource().filter_map(|item| async move {
-        match item {
-            Ok(ev) => decode_event(&ev.event, &ev.data),
-            Err(EventStreamError::Transport(e)) => Some(Err(Error::EventStream {
-                detail: format!("the connection broke: {e}"),
-            })),
-            Err(EventStreamError::Utf8(e)) => Some(Err(Error::EventStream {
-                detail: format!("the server sent bytes that are not UTF-8: {e}"),
-            })),
-            Err(EventStreamError::Parser(e)) => Some(Err(Error::EventStream {
-                detail: format!("the server sent a malformed event line: {e:?}"),
-            })),
-        }
-    })
+    parse_capped(bytes, MAX_EVENT_BYTES)
+}
+
+fn parse_capped<S, E>(bytes: S, limit: usize) -> impl Stream<Item = Result<SessionEvent>>
+where
+    S: Stream<Item = std::result::Result<Bytes, E>>,
+    E: std::fmt::Display,
+{
+    cap_event_size(bytes, limit)
+        .eventsource()
+        .filter_map(|item| async move {
+            match item {
+                Ok(ev) => decode_event(&ev.event, &ev.data),
+                Err(EventStreamError::Transport(Capped::TooLarge(limit))) => {
+                    Some(Err(Error::EventTooLarge { limit }))
+                }
+                Err(EventStreamError::Transport(e)) => Some(Err(Error::EventStream {
+                    detail: format!("the connection broke: {e}"),
+                })),
+                Err(EventStreamError::Utf8(e)) => Some(Err(Error::EventStream {
+                    detail: format!("the server sent bytes that are not UTF-8: {e}"),
+                })),
+                Err(EventStreamError::Parser(e)) => Some(Err(Error::EventStream {
+                    detail: format!("the server sent a malformed event line: {e:?}"),
+                })),
+            }
+        })
 }
 
 fn decode_event(name: &str, data: &str) -> Option<Result<SessionEvent>> {
@@ -243,6 +258,23 @@ mod tests {
         );
         let e = out[1].as_ref().expect_err("transport");
         assert!(e.to_string().contains("connection reset"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn an_endless_event_is_cut_off_with_a_clear_error() {
+        // Two good events, then one that never ends.
+        let head = "event: session_creating\ndata: {}\n\n".repeat(2);
+        let endless =
+            stream::iter([Ok::<_, String>(Bytes::from(head))]).chain(stream::repeat_with(|| {
+                Ok(Bytes::from_static(b"data: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"))
+            }));
+        let out: Vec<_> = parse_capped(endless, 4096).collect().await;
+        assert_eq!(out.len(), 3, "{out:?}");
+        assert!(out[..2].iter().all(|e| e.is_ok()));
+        let e = out[2].as_ref().expect_err("too large");
+        assert_eq!(e.code(), "event-too-large");
+        assert!(e.to_string().contains("larger than 4096 bytes"), "{e}");
+        assert!(!e.is_transient());
     }
 
     #[test]

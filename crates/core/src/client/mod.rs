@@ -5,6 +5,7 @@
 //! - [`detect`](mod@detect): API or webserver?
 //! - [`sessions`], [`graphql`], [`resources`], [`webserver`]: the calls
 //! - [`events`], [`follow`]: session events (SSE) and following a session to RUNNING
+//! - [`event_cap`]: the size cap on one event of that stream
 //! - [`websocket`]: the signed upgrade request of the app tunnel
 //! - [`problem`], [`body`], [`transport`]: error mapping and body limits
 //! - [`types`], [`status`], [`name`]: wire types, session statuses, the session-name rule
@@ -13,6 +14,7 @@ pub mod api;
 pub mod body;
 pub mod config;
 pub mod detect;
+pub mod event_cap;
 pub mod events;
 pub mod follow;
 pub mod graphql;

@@ -3,14 +3,22 @@
 //! Every operation holds an exclusive lock on `profiles.lock` for its whole read-modify-write,
 //! so two writers never lose each other's changes. Writes go to a temporary file that is
 //! fsynced and renamed over the old one, so a crash leaves either the old or the new file.
+//!
+//! The folder is private ([`private_dir`]): one that other users can write is refused, since
+//! whoever can write there could plant a profile pointing at their server. Every file here is
+//! created 0600 and never through a symlink ([`crate::private_fs`]).
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::file::{self, LoadReport, Parsed, ProfilesFile};
 use super::model::{Profile, ProfileDraft, normalize_name};
 use crate::error::{Error, Result};
+use crate::private_fs::{
+    check_private_dir, create_new_private, is_temp_of, open_private_append, private_dir,
+    replace_private,
+};
 
 const FILE_NAME: &str = "profiles.toml";
 const LOCK_NAME: &str = "profiles.lock";
@@ -72,7 +80,8 @@ impl ProfileStore {
     /// Read the profiles. A file that does not parse, or entries that do not validate, are
     /// copied aside as `profiles.toml.corrupt-<timestamp>` and reported; the rest is kept.
     pub fn load(&self) -> Result<Profiles> {
-        if !self.path().exists() {
+        // Nothing is read from a folder that others could have written.
+        if !check_private_dir(&self.dir)? || !self.path().exists() {
             return Ok(Profiles::default());
         }
         let _lock = self.lock()?;
@@ -187,12 +196,12 @@ impl ProfileStore {
 
     fn load_locked(&self) -> Result<Profiles> {
         let path = self.path();
-        let text = match fs::read(&path) {
+        let text_bytes = match fs::read(&path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Profiles::default()),
             Err(e) => return Err(io_err("read", &path, &e)),
         };
-        let text = String::from_utf8_lossy(&text);
+        let text = String::from_utf8_lossy(&text_bytes);
         match file::parse(&text) {
             Parsed::Clean(file) => Ok(Profiles {
                 file,
@@ -206,7 +215,7 @@ impl ProfileStore {
                 ),
             }),
             Parsed::Partial(file, warnings) => {
-                let aside = self.set_aside(&path)?;
+                let aside = self.set_aside(&text_bytes)?;
                 self.write_locked(&file)?;
                 Ok(Profiles {
                     file,
@@ -217,7 +226,7 @@ impl ProfileStore {
                 })
             }
             Parsed::Unreadable(why) => {
-                let aside = self.set_aside(&path)?;
+                let aside = self.set_aside(&text_bytes)?;
                 fs::remove_file(&path).map_err(|e| io_err("remove", &path, &e))?;
                 let warnings = vec![format!(
                     "{} could not be read ({why}); starting with no profiles",
@@ -234,18 +243,33 @@ impl ProfileStore {
         }
     }
 
-    /// Copy the file to `profiles.toml.corrupt-<UTC timestamp>` (never overwriting a copy).
-    fn set_aside(&self, path: &Path) -> Result<PathBuf> {
+    /// Keep `original` (the file's bytes as read) as `profiles.toml.corrupt-<UTC timestamp>`.
+    /// Each copy is a new 0600 file: an existing copy, or anything planted at the name, is
+    /// skipped for the next free name rather than overwritten or followed.
+    fn set_aside(&self, original: &[u8]) -> Result<PathBuf> {
+        let path = self.path();
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-        let mut aside = self.dir.join(format!("{FILE_NAME}.corrupt-{stamp}"));
-        let mut n = 1;
-        while aside.exists() {
-            n += 1;
-            aside = self.dir.join(format!("{FILE_NAME}.corrupt-{stamp}-{n}"));
+        for n in 1..=100 {
+            let aside = match n {
+                1 => self.dir.join(format!("{FILE_NAME}.corrupt-{stamp}")),
+                n => self.dir.join(format!("{FILE_NAME}.corrupt-{stamp}-{n}")),
+            };
+            let mut f = match create_new_private(&aside) {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(io_err("copy aside", &path, &e)),
+            };
+            f.write_all(original)
+                .and_then(|()| f.sync_all())
+                .map_err(|e| io_err("copy aside", &path, &e))?;
+            tracing::warn!(file = %path.display(), aside = %aside.display(), "profiles file set aside");
+            return Ok(aside);
         }
-        fs::copy(path, &aside).map_err(|e| io_err("copy aside", path, &e))?;
-        tracing::warn!(file = %path.display(), aside = %aside.display(), "profiles file set aside");
-        Ok(aside)
+        Err(io_err(
+            "copy aside",
+            &path,
+            &std::io::Error::other("too many copies set aside this second"),
+        ))
     }
 
     fn write_locked(&self, file: &ProfilesFile) -> Result<()> {
@@ -257,50 +281,39 @@ impl ProfileStore {
             detail: e.to_string(),
         })?;
         let path = self.path();
-        let tmp = self
-            .dir
-            .join(format!(".{FILE_NAME}.tmp-{}", std::process::id()));
-        let write = || -> std::io::Result<()> {
-            let mut f = private_file(&tmp)?;
-            f.write_all(text.as_bytes())?;
-            f.sync_all()?;
-            fs::rename(&tmp, &path)?;
-            // The rename is durable only once the directory entry is.
-            File::open(&self.dir)?.sync_all()
+        self.remove_stale_temps();
+        replace_private(&path, text.as_bytes()).map_err(|e| io_err("write", &path, &e))
+    }
+
+    /// Temp files that a crash left behind. Writers make them only under the lock, which the
+    /// caller holds, so any found now are stale. Removing one removes a planted symlink, never
+    /// its target.
+    fn remove_stale_temps(&self) {
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return;
         };
-        write().map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            io_err("write", &path, &e)
-        })
+        for entry in entries.filter_map(|e| e.ok()) {
+            if entry
+                .file_name()
+                .to_str()
+                .is_some_and(|n| is_temp_of(n, FILE_NAME))
+            {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
     }
 
     fn create_dir(&self) -> Result<()> {
-        fs::create_dir_all(&self.dir).map_err(|e| io_err("create", &self.dir, &e))
+        private_dir(&self.dir).map(|_| ())
     }
 
     fn lock(&self) -> Result<File> {
         self.create_dir()?;
         let path = self.dir.join(LOCK_NAME);
-        let f = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| io_err("open", &path, &e))?;
+        let f = open_private_append(&path).map_err(|e| io_err("open", &path, &e))?;
         f.lock().map_err(|e| io_err("lock", &path, &e))?;
         Ok(f)
     }
-}
-
-fn private_file(path: &Path) -> std::io::Result<File> {
-    let mut o = OpenOptions::new();
-    o.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    o.open(path)
 }
 
 fn find_id(f: &ProfilesFile, name_or_id: &str) -> Result<String> {
@@ -508,6 +521,193 @@ mod tests {
         let loaded = s.load().expect("load");
         assert_eq!(loaded.list().len(), 80);
         assert!(loaded.report.warnings.is_empty());
+    }
+
+    #[cfg(unix)]
+    mod adversarial {
+        use std::os::unix::fs::{PermissionsExt, symlink};
+
+        use super::*;
+
+        fn mode(p: &Path) -> u32 {
+            fs::symlink_metadata(p).expect("stat").permissions().mode() & 0o7777
+        }
+
+        /// A file outside the config folder that an attacker wants overwritten.
+        fn victim(root: &Path) -> PathBuf {
+            let v = root.join("victim");
+            fs::write(&v, "precious").expect("victim");
+            v
+        }
+
+        fn names(dir: &Path) -> Vec<String> {
+            let mut n: Vec<_> = fs::read_dir(dir)
+                .expect("ls")
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect();
+            n.sort();
+            n
+        }
+
+        #[test]
+        fn new_folders_are_0700_and_files_0600() {
+            let (_d, s) = store();
+            s.add(draft("a"), false).expect("add");
+            assert_eq!(mode(s.dir()), 0o700);
+            assert_eq!(mode(&s.path()), 0o600);
+            assert_eq!(mode(&s.dir().join(LOCK_NAME)), 0o600);
+            assert_eq!(names(s.dir()), [LOCK_NAME, FILE_NAME], "no temp file left");
+        }
+
+        #[test]
+        fn files_of_an_older_launcher_are_tightened() {
+            let (_d, s) = store();
+            s.add(draft("a"), false).expect("add");
+            fs::set_permissions(s.dir(), fs::Permissions::from_mode(0o755)).expect("chmod");
+            for f in [s.path(), s.dir().join(LOCK_NAME)] {
+                fs::set_permissions(&f, fs::Permissions::from_mode(0o644)).expect("chmod");
+            }
+            s.add(draft("b"), false).expect("add");
+            assert_eq!(mode(s.dir()), 0o700);
+            assert_eq!(mode(&s.path()), 0o600);
+            assert_eq!(mode(&s.dir().join(LOCK_NAME)), 0o600);
+        }
+
+        #[test]
+        fn a_folder_others_can_write_is_refused_and_nothing_is_written() {
+            let (_d, s) = store();
+            s.add(draft("a"), false).expect("add");
+            let before = fs::read(s.path()).expect("read");
+            fs::set_permissions(s.dir(), fs::Permissions::from_mode(0o777)).expect("chmod");
+
+            let e = s.add(draft("b"), false).expect_err("refused");
+            assert_eq!(e.code(), "unsafe-folder");
+            let msg = e.to_string();
+            assert!(
+                msg.contains("other users can write to it (mode 0777)"),
+                "{msg}"
+            );
+            assert!(
+                msg.contains(&format!("chmod 700 {}", s.dir().display())),
+                "{msg}"
+            );
+            assert_eq!(
+                s.load().expect_err("reading is refused too").code(),
+                "unsafe-folder"
+            );
+            assert_eq!(fs::read(s.path()).expect("read"), before, "nothing written");
+            assert_eq!(names(s.dir()), [LOCK_NAME, FILE_NAME]);
+            assert_eq!(mode(s.dir()), 0o777, "left for the user to fix");
+
+            // A fresh folder that others can write is refused before anything is made in it.
+            let (_d2, s2) = store();
+            fs::create_dir(s2.dir()).expect("mkdir");
+            fs::set_permissions(s2.dir(), fs::Permissions::from_mode(0o777)).expect("chmod");
+            assert_eq!(
+                s2.add(draft("a"), false).expect_err("refused").code(),
+                "unsafe-folder"
+            );
+            assert!(names(s2.dir()).is_empty());
+        }
+
+        #[test]
+        fn planted_temp_symlinks_are_not_followed() {
+            let (d, s) = store();
+            s.add(draft("a"), false).expect("add");
+            let victim = victim(d.path());
+            // The old fixed name (`.profiles.toml.tmp-<pid>`) and names of the new pattern.
+            let planted = [
+                format!(".{FILE_NAME}.tmp-{}", std::process::id()),
+                format!(".{FILE_NAME}.aaaaaa.tmp"),
+                format!(".{FILE_NAME}.planted.tmp"),
+            ];
+            for p in &planted {
+                symlink(&victim, s.dir().join(p)).expect("symlink");
+            }
+            s.add(draft("b"), false).expect("add");
+            assert_eq!(fs::read_to_string(&victim).expect("victim"), "precious");
+            assert_eq!(s.load().expect("load").list().len(), 2);
+            assert_eq!(mode(&s.path()), 0o600);
+            assert!(fs::symlink_metadata(s.path()).expect("stat").is_file());
+            // The pattern's stale entries were removed (the links, not their target).
+            let left = names(s.dir());
+            assert!(!left.iter().any(|n| is_temp_of(n, FILE_NAME)), "{left:?}");
+            assert!(left.contains(&planted[0]), "not of the pattern: left alone");
+        }
+
+        #[test]
+        fn a_symlinked_profiles_file_is_replaced_not_written_through() {
+            let (d, s) = store();
+            s.add(draft("a"), false).expect("add");
+            let victim = d.path().join("victim.toml");
+            fs::copy(s.path(), &victim).expect("copy");
+            let before = fs::read(&victim).expect("read");
+            fs::remove_file(s.path()).expect("rm");
+            symlink(&victim, s.path()).expect("symlink");
+            s.add(draft("b"), false).expect("add");
+            assert_eq!(fs::read(&victim).expect("read"), before, "victim unchanged");
+            assert!(fs::symlink_metadata(s.path()).expect("stat").is_file());
+            assert_eq!(s.load().expect("load").list().len(), 2);
+        }
+
+        #[test]
+        fn a_planted_lock_symlink_is_refused() {
+            let (d, s) = store();
+            s.add(draft("a"), false).expect("add");
+            let victim = victim(d.path());
+            fs::remove_file(s.dir().join(LOCK_NAME)).expect("rm");
+            symlink(&victim, s.dir().join(LOCK_NAME)).expect("symlink");
+            assert_eq!(
+                s.add(draft("b"), false).expect_err("refused").code(),
+                "config-io"
+            );
+            assert_eq!(fs::read_to_string(&victim).expect("victim"), "precious");
+            assert_eq!(s.load().expect_err("refused").code(), "config-io");
+        }
+
+        #[test]
+        fn a_planted_set_aside_name_is_skipped() {
+            let (d, s) = store();
+            fs::create_dir_all(s.dir()).expect("mkdir");
+            let victim = victim(d.path());
+            let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+            // Plant this second's and the next second's names, in case the clock ticks.
+            let next = (chrono::Utc::now() + chrono::Duration::seconds(1)).format("%Y%m%dT%H%M%SZ");
+            for st in [stamp.to_string(), next.to_string()] {
+                symlink(&victim, s.dir().join(format!("{FILE_NAME}.corrupt-{st}"))).expect("link");
+            }
+            fs::write(s.path(), "[[profiles]\nbroken").expect("write");
+            let loaded = s.load().expect("load");
+            let aside = loaded.report.moved_aside.expect("aside");
+            assert!(fs::symlink_metadata(&aside).expect("stat").is_file());
+            assert_eq!(mode(&aside), 0o600);
+            assert_eq!(
+                fs::read_to_string(&aside).expect("aside"),
+                "[[profiles]\nbroken"
+            );
+            assert_eq!(fs::read_to_string(&victim).expect("victim"), "precious");
+        }
+
+        #[test]
+        fn a_crash_mid_write_loses_nothing() {
+            let (_d, s) = store();
+            s.add(draft("a"), false).expect("add");
+            s.add(draft("b"), false).expect("add");
+            let before = fs::read(s.path()).expect("read");
+            // What a crash between creating and renaming the temp file leaves.
+            let tmp = s.dir().join(format!(".{FILE_NAME}.Xy12Zq.tmp"));
+            fs::write(&tmp, &before[..before.len() / 2]).expect("half a temp file");
+
+            let loaded = s.load().expect("load");
+            assert_eq!(loaded.list().len(), 2, "the old file is whole");
+            assert!(loaded.report.warnings.is_empty());
+            s.add(draft("c"), false).expect("the next write works");
+            assert_eq!(s.load().expect("load").list().len(), 3);
+            assert!(
+                !tmp.exists(),
+                "the next write under the lock removed the leftover"
+            );
+        }
     }
 
     #[test]

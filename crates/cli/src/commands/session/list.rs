@@ -1,6 +1,7 @@
 //! `bai sessions` and `bai apps SESSION`.
 
 use bai_core::client::{ListSessions, SessionSummary, StatusFilter};
+use bai_core::text::for_terminal;
 use serde_json::json;
 
 use super::Account;
@@ -101,14 +102,19 @@ pub async fn apps(ctx: &mut Context<'_>, acct: &Account, session: &str) -> Resul
     Ok(())
 }
 
-/// Left-aligned columns, two spaces apart.
+/// Left-aligned columns, two spaces apart. Cells mostly hold server text, so each is made one
+/// safe line (control characters, newlines included, shown escaped) before it is measured.
 pub fn print_table<const N: usize>(
     ctx: &mut Context<'_>,
     header: [&str; N],
     rows: &[[String; N]],
 ) -> Result<(), CliError> {
+    let rows: Vec<[String; N]> = rows
+        .iter()
+        .map(|r| r.clone().map(|c| for_terminal(&c).into_owned()))
+        .collect();
     let mut widths = header.map(|h| h.chars().count());
-    for r in rows {
+    for r in &rows {
         for (w, cell) in widths.iter_mut().zip(r) {
             *w = (*w).max(cell.chars().count());
         }
@@ -125,7 +131,7 @@ pub fn print_table<const N: usize>(
         s
     };
     writeln!(ctx.out, "{}", line(header.to_vec()))?;
-    for r in rows {
+    for r in &rows {
         writeln!(ctx.out, "{}", line(r.iter().map(String::as_str).collect()))?;
     }
     Ok(())

@@ -52,7 +52,9 @@ def testkit_proc(testkit_bin: Path, tmp_path_factory) -> Iterator[dict]:
             info = json.loads(line)
         except json.JSONDecodeError:
             pytest.fail(f"the testkit's ready line is not JSON: {line!r}")
-        missing = {"manager_url", "webserver_url", "access_key", "secret_key", "email", "password"} - info.keys()
+        missing = {
+            "manager_url", "webserver_url", "access_key", "secret_key", "email", "password", "control_token"
+        } - info.keys()
         assert not missing, f"the testkit's ready line lacks {sorted(missing)}: {line}"
         yield info
     finally:
@@ -65,10 +67,19 @@ def testkit_proc(testkit_bin: Path, tmp_path_factory) -> Iterator[dict]:
                 proc.wait()
 
 
+def control_request(testkit: dict, path: str, method: str = "GET") -> urllib.request.Request:
+    """A request to the testkit's control API, which needs the ready line's control token."""
+    return urllib.request.Request(
+        f"{testkit['manager_url']}/__testkit/{path}",
+        headers={"Authorization": f"Bearer {testkit['control_token']}"},
+        method=method,
+    )
+
+
 @pytest.fixture
 def testkit(testkit_proc: dict) -> dict:
     """The running testkit, with its request log cleared so failures show this test's requests."""
-    req = urllib.request.Request(f"{testkit_proc['manager_url']}/__testkit/requests", method="DELETE")
+    req = control_request(testkit_proc, "requests", method="DELETE")
     try:
         urllib.request.urlopen(req, timeout=5).close()
     except urllib.error.URLError:
@@ -108,7 +119,7 @@ def isolated_sdk_env(tmp_path, monkeypatch):
 def recorded_requests(testkit: dict, last: int = 8) -> str:
     """The testkit's view of the last requests (method, path, via, headers), for messages."""
     try:
-        with urllib.request.urlopen(f"{testkit['manager_url']}/__testkit/requests", timeout=5) as r:
+        with urllib.request.urlopen(control_request(testkit, "requests"), timeout=5) as r:
             reqs = json.load(r)
     except Exception as e:  # the message must still be produced if the control API is broken
         return f"(could not read /__testkit/requests: {e})"
@@ -142,7 +153,7 @@ def api_config(testkit: dict) -> APIConfig:
 
 def kit_status(testkit: dict, name: str) -> str | None:
     try:
-        with urllib.request.urlopen(f"{testkit['manager_url']}/__testkit/session/{name}", timeout=5) as r:
+        with urllib.request.urlopen(control_request(testkit, f"session/{name}"), timeout=5) as r:
             return json.load(r).get("status")
     except urllib.error.HTTPError as e:
         if e.code == 404:

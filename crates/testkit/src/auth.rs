@@ -58,7 +58,7 @@ fn auth_failed(msg: &str) -> Problem {
 }
 
 /// Constant-time comparison so the check does not leak how much of a signature matched.
-fn same(a: &str, b: &str) -> bool {
+pub(crate) fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())

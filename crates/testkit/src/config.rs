@@ -5,6 +5,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::sessions::Status;
@@ -281,6 +282,27 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The same accounts with a fresh random password and secret key each (access keys stay,
+    /// they are names). The default ones are published in this repository: a server that
+    /// anyone on the machine can reach (the demo, or the binary) must not accept them, or any
+    /// local user could open a tunnel to its JupyterLab and run code as the user.
+    pub fn with_random_secrets(mut self) -> Self {
+        fn random(len: usize) -> String {
+            rand::rng()
+                .sample_iter(rand::distr::Alphanumeric)
+                .take(len)
+                .map(char::from)
+                .collect()
+        }
+        for user in &mut self.users {
+            user.password = random(20);
+            for kp in &mut user.keypairs {
+                kp.secret_key = random(40);
+            }
+        }
+        self
+    }
+
     /// The user owning `access_key`, with that keypair.
     pub fn find_keypair(&self, access_key: &str) -> Option<(&User, &Keypair)> {
         self.users.iter().find_map(|u| {
@@ -336,6 +358,21 @@ pub fn parse_count(v: &serde_json::Value) -> Option<f64> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn random_secrets_replace_every_published_one() {
+        let fixed = Config::default();
+        let random = Config::default().with_random_secrets();
+        for (f, r) in fixed.users.iter().zip(&random.users) {
+            assert_eq!(f.email, r.email);
+            assert_ne!(f.password, r.password);
+            for (fk, rk) in f.keypairs.iter().zip(&r.keypairs) {
+                assert_eq!(fk.access_key, rk.access_key);
+                assert_ne!(fk.secret_key, rk.secret_key);
+                assert_eq!(rk.secret_key.len(), 40);
+            }
+        }
+    }
 
     #[test]
     fn parses_binary_sizes() {

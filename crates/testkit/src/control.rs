@@ -1,5 +1,6 @@
 //! Fault injection and inspection: the [`Control`] handle, the request recorder and fault
-//! middleware, and the same controls over HTTP under `/__testkit`.
+//! middleware, and the same controls over HTTP under `/__testkit` (behind the control token,
+//! see [`crate::control_auth`]).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -10,7 +11,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
+use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use rand::Rng;
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::config::Schedule;
+use crate::control_auth::require_control_token;
 use crate::problem::Problem;
 use crate::sessions::{self, Status, find_any};
 use crate::state::{AppState, ViaWebserver};
@@ -381,9 +383,10 @@ fn ctl(state: &AppState) -> Control {
     }
 }
 
-/// Routes under `/__testkit` (unauthenticated, JSON). Bad bodies get axum's 4xx rejections.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+/// Routes under `/__testkit` (JSON, each request with the control token). Bad bodies get
+/// axum's 4xx rejections.
+pub fn routes(state: AppState) -> Router {
+    Router::<AppState>::new()
         .route(
             "/__testkit/clock",
             post(
@@ -537,4 +540,6 @@ pub fn routes() -> Router<AppState> {
                 },
             ),
         )
+        .route_layer(from_fn_with_state(state.clone(), require_control_token))
+        .with_state(state)
 }

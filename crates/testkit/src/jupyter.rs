@@ -1,19 +1,37 @@
 //! One real JupyterLab process behind the jupyter/jupyterlab apps, started on demand and
 //! killed (with its kernels, via the process group) on shutdown or drop.
+//!
+//! It runs code as the user, so only the testkit's own tcpproxy may reach it: it listens on a
+//! Unix socket (mode 0600) in a directory of its own (mode 0700), never on a TCP port, and its
+//! kernels talk ZMQ over IPC sockets in that same directory. JupyterLab keeps its own Origin and
+//! XSRF checks on, so a page that reaches it through a tunnel cannot drive it cross-origin
+//! either; JupyterLab's front end sends the XSRF token from its `_xsrf` cookie.
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
-use std::os::unix::fs::PermissionsExt;
+use std::fs::Permissions;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::UnixStream;
 use tokio::process::{Child, Command};
 
 use crate::config::JupyterMode;
 
 pub const JUPYTER_ENV: &str = "BAI_TESTKIT_JUPYTER";
 const START_TIMEOUT: Duration = Duration::from_secs(90);
+/// `sun_path` holds 108 bytes on Linux and 104 on macOS, including the final NUL.
+const MAX_SOCKET_PATH: usize = 100;
+
+/// Where the running JupyterLab is, for tests that check it is private.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JupyterProcess {
+    /// The server's pid (also its process group).
+    pub pid: u32,
+    /// The Unix socket it listens on; the only way in.
+    pub socket: PathBuf,
+}
 
 #[derive(Debug)]
 pub struct Jupyter {
@@ -25,7 +43,7 @@ pub struct Jupyter {
 struct Running {
     child: Child,
     pid: u32,
-    addr: SocketAddr,
+    socket: PathBuf,
     dir: tempfile::TempDir,
 }
 
@@ -82,18 +100,63 @@ pub fn find_executable() -> Option<PathBuf> {
         .find(|p| is_executable(p))
 }
 
-fn free_port() -> std::io::Result<u16> {
-    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
-        .local_addr()?
-        .port())
+/// A fresh directory only this user can enter, for the socket, the runtime files (kernel
+/// connection files hold the kernels' HMAC keys) and the log.
+fn private_dir() -> Result<tempfile::TempDir, String> {
+    let dir = tempfile::Builder::new()
+        .prefix("bai-jupyter-")
+        .permissions(Permissions::from_mode(0o700))
+        .tempdir()
+        .map_err(|e| format!("cannot create a private temp dir for JupyterLab: {e}"))?;
+    let mode = std::fs::metadata(dir.path())
+        .map_err(|e| format!("cannot read {}: {e}", dir.path().display()))?
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(format!(
+            "the temp dir {} came out with mode {:o}, not 0700; check TMPDIR",
+            dir.path().display(),
+            mode & 0o777
+        ));
+    }
+    Ok(dir)
 }
 
-/// True once the server answers `GET /api` with 200.
-async fn answers(addr: SocketAddr) -> bool {
-    let Ok(mut s) = tokio::net::TcpStream::connect(addr).await else {
+/// The socket must be ours and closed to group and others before anything is sent to it.
+fn check_private_socket(socket: &Path) -> Result<(), String> {
+    let meta = std::fs::metadata(socket)
+        .map_err(|e| format!("cannot read JupyterLab's socket {}: {e}", socket.display()))?;
+    let own_uid = std::fs::metadata(socket.parent().unwrap_or(socket))
+        .map(|m| m.uid())
+        .unwrap_or(u32::MAX);
+    if meta.mode() & 0o077 != 0 || meta.uid() != own_uid {
+        return Err(format!(
+            "JupyterLab's socket {} has mode {:o} (uid {}); it must be 0600 and ours, so it is not used",
+            socket.display(),
+            meta.mode() & 0o777,
+            meta.uid()
+        ));
+    }
+    Ok(())
+}
+
+/// A new file only this user can read, created exclusively.
+fn private_file(path: &Path) -> Result<std::fs::File, String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))
+}
+
+/// True once the server answers `GET /api` with 200 on its socket.
+async fn answers(socket: &Path) -> bool {
+    let Ok(mut s) = UnixStream::connect(socket).await else {
         return false;
     };
-    let req = format!("GET /api HTTP/1.0\r\nHost: {addr}\r\n\r\n");
+    // jupyter_server admits a loopback or `localhost` Host only.
+    let req = "GET /api HTTP/1.0\r\nHost: localhost\r\n\r\n";
     if s.write_all(req.as_bytes()).await.is_err() {
         return false;
     }
@@ -124,12 +187,12 @@ impl Jupyter {
         }
     }
 
-    /// Starts JupyterLab if needed and returns where it listens.
-    pub async fn ensure_started(&self) -> Result<SocketAddr, String> {
+    /// Starts JupyterLab if needed and returns the Unix socket it listens on.
+    pub async fn ensure_started(&self) -> Result<PathBuf, String> {
         let mut guard = self.running.lock().await;
         if let Some(r) = guard.as_mut() {
             if matches!(r.child.try_wait(), Ok(None)) {
-                return Ok(r.addr);
+                return Ok(r.socket.clone());
             }
             *guard = None;
         }
@@ -139,10 +202,15 @@ impl Jupyter {
                 "no jupyter executable: set {JUPYTER_ENV} to the path of `jupyter` or put it on PATH"
             ),
         })?;
-        let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temp dir: {e}"))?;
-        let port = free_port().map_err(|e| format!("cannot find a free port: {e}"))?;
-        let log = std::fs::File::create(dir.path().join("jupyter.log"))
-            .map_err(|e| format!("cannot create the JupyterLab log: {e}"))?;
+        let dir = private_dir()?;
+        let socket = dir.path().join("jupyter.sock");
+        if socket.as_os_str().len() > MAX_SOCKET_PATH {
+            return Err(format!(
+                "the socket path {} is too long for a Unix socket; set TMPDIR to a shorter directory",
+                socket.display()
+            ));
+        }
+        let log = private_file(&dir.path().join("jupyter.log"))?;
         let log2 = log
             .try_clone()
             .map_err(|e| format!("cannot create the JupyterLab log: {e}"))?;
@@ -153,13 +221,14 @@ impl Jupyter {
             .arg("--no-browser")
             // CI and containers run as root; Jupyter refuses that without the flag.
             .arg("--allow-root")
+            // No token: the socket is the access check, since only this user can connect.
             .arg("--ServerApp.token=")
             .arg("--ServerApp.password=")
-            .arg("--ServerApp.disable_check_xsrf=True")
-            .arg("--ServerApp.allow_origin=*")
-            .arg("--ServerApp.ip=127.0.0.1")
-            .arg(format!("--port={port}"))
-            .arg("--ServerApp.port_retries=0")
+            .arg(format!("--ServerApp.sock={}", socket.display()))
+            .arg("--ServerApp.sock_mode=0600")
+            // Kernel channels on IPC sockets in the private dir rather than TCP ports, where
+            // any local user could subscribe to a kernel's output.
+            .arg("--KernelManager.transport=ipc")
             .arg(format!("--ServerApp.root_dir={}", root.display()))
             .env("JUPYTER_RUNTIME_DIR", dir.path().join("runtime"))
             .env("JUPYTER_CONFIG_DIR", dir.path().join("config"))
@@ -171,19 +240,21 @@ impl Jupyter {
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
         let pid = child.id().unwrap_or(0);
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let mut running = Running {
             child,
             pid,
-            addr,
+            socket: socket.clone(),
             dir,
         };
         let started = Instant::now();
         loop {
-            if answers(addr).await {
-                tracing::info!(%addr, "JupyterLab is up");
+            // Answering means the socket is listening, which jupyter_server does only after
+            // setting its mode: check it before anyone else is sent there.
+            if answers(&socket).await {
+                check_private_socket(&socket)?;
+                tracing::info!(socket = %socket.display(), "JupyterLab is up");
                 *guard = Some(running);
-                return Ok(addr);
+                return Ok(socket);
             }
             let exited = matches!(running.child.try_wait(), Ok(Some(_)));
             if exited || started.elapsed() > START_TIMEOUT {
@@ -202,6 +273,16 @@ impl Jupyter {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
+    }
+
+    /// The running server's pid and socket, if it is running.
+    pub async fn process(&self) -> Option<JupyterProcess> {
+        let mut guard = self.running.lock().await;
+        let r = guard.as_mut()?;
+        matches!(r.child.try_wait(), Ok(None)).then(|| JupyterProcess {
+            pid: r.pid,
+            socket: r.socket.clone(),
+        })
     }
 
     /// SIGTERM to the process group, then SIGKILL after 5 s.

@@ -1,11 +1,14 @@
 //! `bai-testkit`: a Backend.AI-compatible server on 127.0.0.1 for tests and the demo.
 //!
-//! Two listeners: the manager API (HMAC-signed, plus `/__testkit` controls) and the web UI
-//! server (`/server/login`, `/func/*`). See the crate README for the API and defaults.
+//! Two listeners: the manager API (HMAC-signed, plus `/__testkit` controls behind a random
+//! token) and the web UI server (`/server/login`, `/func/*`). JupyterLab, when on, listens on a
+//! private Unix socket that only the tcpproxy reaches. See the crate README for the API and
+//! defaults.
 
 mod auth;
 pub mod config;
 pub mod control;
+mod control_auth;
 mod encoded;
 mod events;
 mod gql;
@@ -33,7 +36,7 @@ pub use config::{
     USER_SECRET_KEY, User,
 };
 pub use control::{Control, FaultKind, FaultRule, RecordedRequest, SessionSummary};
-pub use jupyter::{JUPYTER_ENV, find_executable as find_jupyter};
+pub use jupyter::{JUPYTER_ENV, JupyterProcess, find_executable as find_jupyter};
 pub use sessions::Status;
 
 use state::{AppState, Shared};
@@ -148,9 +151,19 @@ impl TestKit {
             state: self.state.clone(),
         }
     }
+    /// The bearer token that `/__testkit` requests must carry (`Authorization: Bearer ...`).
+    /// Fresh for each start; keep it out of logs and command lines.
+    pub fn control_token(&self) -> &str {
+        self.state.control_token.expose()
+    }
     /// The jupyter executable Auto mode uses, if any.
     pub fn jupyter_executable(&self) -> Option<std::path::PathBuf> {
         self.state.jupyter.executable()
+    }
+    /// JupyterLab's pid and Unix socket while it runs (it starts with the first
+    /// jupyter/jupyterlab tunnel, or at start with `jupyter_eager`).
+    pub async fn jupyter_process(&self) -> Option<JupyterProcess> {
+        self.state.jupyter.process().await
     }
 
     /// Stops accepting, gives open streams a moment, then stops JupyterLab.

@@ -1,4 +1,8 @@
 //! `bai-testkit`: run the Backend.AI-compatible test server until SIGINT/SIGTERM.
+//!
+//! This is also the app's demo server, so it is private like a real session: fresh random
+//! secret keys and passwords, a control token, and JupyterLab on a private Unix socket. All of
+//! them reach the caller only through the ready line on stdout (a pipe), never argv or logs.
 
 use std::time::Duration;
 
@@ -47,7 +51,8 @@ async fn main() -> std::process::ExitCode {
         },
         schedule: Schedule::uniform(Duration::from_millis(args.schedule_ms)),
         ..Config::default()
-    };
+    }
+    .with_random_secrets();
     let kit = match TestKit::start(config).await {
         Ok(k) => k,
         Err(e) => {
@@ -64,6 +69,7 @@ async fn main() -> std::process::ExitCode {
         "secret_key": kp.secret_key,
         "email": admin.email,
         "password": admin.password,
+        "control_token": kit.control_token(),
         "jupyter": kit.jupyter_executable().map(|p| p.display().to_string()),
     });
     println!("{ready}");

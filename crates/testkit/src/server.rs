@@ -72,9 +72,9 @@ pub fn api_router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The manager listener: the API plus `/__testkit` controls.
+/// The manager listener: the API plus the `/__testkit` controls.
 pub fn manager_router(state: AppState, api: Router) -> Router {
-    let ctl: Router = control::routes().with_state(state.clone());
+    let ctl = control::routes(state.clone());
     ctl.merge(api)
         .layer(map_response_with_state(state, date_header))
 }

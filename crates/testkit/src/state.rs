@@ -10,6 +10,7 @@ use tokio::sync::{Notify, broadcast};
 
 use crate::config::{Config, Schedule, User};
 use crate::control::{FaultRule, RecordedRequest};
+use crate::control_auth::ControlToken;
 use crate::events::SessionEvent;
 use crate::jupyter::Jupyter;
 use crate::sessions::{Session, Status};
@@ -36,6 +37,8 @@ pub struct Shared {
     /// Woken on every control change so held sessions re-check.
     pub changed: Notify,
     pub jupyter: Jupyter,
+    /// Required on every `/__testkit` request; fresh for each start.
+    pub control_token: ControlToken,
 }
 
 /// Mutable state; the lock is never held across an await.
@@ -69,6 +72,7 @@ impl Shared {
             world: Mutex::new(world),
             events,
             changed: Notify::new(),
+            control_token: ControlToken::generate(),
         }
     }
 

@@ -1,7 +1,9 @@
 //! `/stream/session/{id}/tcpproxy` and `/httpproxy`: a WebSocket carrying raw TCP bytes in
-//! binary frames, to the app's target (a configured address or the JupyterLab process).
+//! binary frames, to the app's target (a configured TCP address, or the Unix socket of the
+//! JupyterLab process).
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use axum::Extension;
 use axum::extract::ws::{
@@ -13,8 +15,8 @@ use axum::response::Response;
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpStream, UnixStream};
 
 use crate::problem::{ApiResult, Problem};
 use crate::sessions::Status;
@@ -30,9 +32,17 @@ pub struct ProxyQuery {
     service: Option<String>,
 }
 
+/// Where a tunnel's bytes go.
+enum Target {
+    /// A server a test started (`Control::set_app_target`).
+    Tcp(SocketAddr),
+    /// The testkit's own JupyterLab, which has no TCP port.
+    Unix(PathBuf),
+}
+
 /// How one tunnel behaves, decided before the upgrade.
 struct Plan {
-    target: Option<SocketAddr>,
+    target: Option<Target>,
     reject: bool,
     drop_after: Option<u64>,
 }
@@ -76,10 +86,10 @@ pub async fn proxy(
         (w.app_targets.get(&app).copied(), reject, w.drop_after_bytes)
     };
     let target = match configured {
-        Some(t) => Some(t),
+        Some(t) => Some(Target::Tcp(t)),
         None if !reject && (app == "jupyter" || app == "jupyterlab") => {
             match state.jupyter.ensure_started().await {
-                Ok(a) => Some(a),
+                Ok(socket) => Some(Target::Unix(socket)),
                 Err(e) => {
                     tracing::warn!("{e}");
                     return Err(Problem::new(
@@ -119,17 +129,33 @@ async fn relay(ws: WebSocket, plan: Plan) {
     if plan.reject {
         return close(ws, TRY_AGAIN_LATER, "rejected by testkit fault").await;
     }
-    let Some(target) = plan.target else {
-        return close(ws, TRY_AGAIN_LATER, "no target for this app").await;
-    };
-    let tcp = match TcpStream::connect(target).await {
-        Ok(t) => t,
-        Err(_) => return close(ws, TRY_AGAIN_LATER, "connection refused").await,
-    };
-    let _ = tcp.set_nodelay(true);
-    let (mut tcp_r, mut tcp_w) = tcp.into_split();
+    match plan.target {
+        None => close(ws, TRY_AGAIN_LATER, "no target for this app").await,
+        Some(Target::Tcp(addr)) => match TcpStream::connect(addr).await {
+            Ok(tcp) => {
+                let _ = tcp.set_nodelay(true);
+                let (r, w) = tcp.into_split();
+                pump(ws, r, w, plan.drop_after).await;
+            }
+            Err(_) => close(ws, TRY_AGAIN_LATER, "connection refused").await,
+        },
+        Some(Target::Unix(path)) => match UnixStream::connect(path).await {
+            Ok(unix) => {
+                let (r, w) = unix.into_split();
+                pump(ws, r, w, plan.drop_after).await;
+            }
+            Err(_) => close(ws, TRY_AGAIN_LATER, "connection refused").await,
+        },
+    }
+}
+
+/// Copies bytes both ways until either side closes, or the byte budget is spent.
+async fn pump<R, W>(ws: WebSocket, mut app_r: R, mut app_w: W, mut budget: Option<u64>)
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
     let (mut sink, mut stream) = ws.split();
-    let mut budget = plan.drop_after;
     let mut buf = vec![0u8; 64 * 1024];
     // Returns how much of `n` bytes may pass, and whether the budget is now spent.
     let mut take = |n: usize| -> (usize, bool) {
@@ -144,7 +170,7 @@ async fn relay(ws: WebSocket, plan: Plan) {
     };
     loop {
         tokio::select! {
-            r = tcp_r.read(&mut buf) => match r {
+            r = app_r.read(&mut buf) => match r {
                 Ok(0) | Err(_) => {
                     let _ = sink.send(Message::Close(Some(CloseFrame {
                         code: GOING_AWAY, reason: "".into() }))).await;
@@ -164,7 +190,7 @@ async fn relay(ws: WebSocket, plan: Plan) {
             m = stream.next() => match m {
                 Some(Ok(Message::Binary(b))) => {
                     let (k, spent) = take(b.len());
-                    if tcp_w.write_all(&b[..k]).await.is_err() {
+                    if app_w.write_all(&b[..k]).await.is_err() {
                         let _ = sink.send(Message::Close(Some(CloseFrame {
                             code: GOING_AWAY, reason: "".into() }))).await;
                         return;
@@ -176,7 +202,7 @@ async fn relay(ws: WebSocket, plan: Plan) {
                 // Text frames carry nothing; pings are answered by the WebSocket layer.
                 Some(Ok(Message::Text(_) | Message::Ping(_) | Message::Pong(_))) => {}
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => {
-                    let _ = tcp_w.shutdown().await;
+                    let _ = app_w.shutdown().await;
                     return;
                 }
             },

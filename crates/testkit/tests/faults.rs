@@ -89,7 +89,8 @@ async fn controls_work_over_http() {
     let kit = TestKit::start(Config::default()).await.expect("start");
     let c = common::client();
     let base = kit.manager_url();
-    let r = c.post(format!("{base}/__testkit/faults"))
+    let token = kit.control_token();
+    let r = c.post(format!("{base}/__testkit/faults")).bearer_auth(token)
         .json(&serde_json::json!({"path_prefix": "/auth/role", "kind": {"kind": "status", "status": 500, "type_slug": "internal-server-error", "title": "boom"}}))
         .send().await.expect("send");
     assert_eq!(r.status().as_u16(), 200);
@@ -98,6 +99,7 @@ async fn controls_work_over_http() {
     common::create(&kit, "http-1").await;
     let (st, v) = common::json(
         c.get(format!("{base}/__testkit/session/http-1"))
+            .bearer_auth(token)
             .send()
             .await
             .expect("send"),
@@ -107,6 +109,7 @@ async fn controls_work_over_http() {
     assert!(v["status"].is_string());
     let r = c
         .post(format!("{base}/__testkit/fail-session"))
+        .bearer_auth(token)
         .json(&serde_json::json!({"session": "http-1", "status_info": "boom"}))
         .send()
         .await
@@ -118,6 +121,7 @@ async fn controls_work_over_http() {
     );
     let r = c
         .post(format!("{base}/__testkit/hold"))
+        .bearer_auth(token)
         .json(&serde_json::json!({"session": "nope", "status": "PENDING"}))
         .send()
         .await
@@ -125,6 +129,7 @@ async fn controls_work_over_http() {
     assert_eq!(r.status().as_u16(), 404);
     let (_, v) = common::json(
         c.get(format!("{base}/__testkit/requests"))
+            .bearer_auth(token)
             .send()
             .await
             .expect("send"),

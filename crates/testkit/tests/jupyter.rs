@@ -1,5 +1,5 @@
 //! A real JupyterLab behind the tunnel: HTTP and a kernel WebSocket through a local relay.
-//! Skips (with a printed reason) when no `jupyter` is found.
+//! Skips (with a printed reason) when no `jupyter` is found, and fails instead under CI.
 
 mod common;
 
@@ -7,62 +7,13 @@ use std::time::Duration;
 
 use bai_testkit::{Config, JupyterMode, Schedule, Status, TestKit};
 use futures_util::{SinkExt, StreamExt};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
-
-/// A minimal local proxy: one signed tunnel per accepted TCP connection.
-async fn local_relay(base: String, rel_url: String) -> std::net::SocketAddr {
-    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = l.local_addr().expect("addr");
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = l.accept().await {
-            let (base, rel) = (base.clone(), rel_url.clone());
-            tokio::spawn(async move {
-                let ws = common::open_ws(&base, &rel, &[]).await.expect("tunnel");
-                let (mut sink, mut stream) = ws.split();
-                let (mut r, mut w) = tcp.into_split();
-                let up = async move {
-                    let mut buf = vec![0u8; 65536];
-                    while let Ok(n) = r.read(&mut buf).await {
-                        if n == 0
-                            || sink
-                                .send(Message::Binary(buf[..n].to_vec().into()))
-                                .await
-                                .is_err()
-                        {
-                            break;
-                        }
-                    }
-                };
-                let down = async move {
-                    while let Some(Ok(m)) = stream.next().await {
-                        if let Message::Binary(b) = m {
-                            if w.write_all(&b).await.is_err() {
-                                break;
-                            }
-                        } else if m.is_close() {
-                            break;
-                        }
-                    }
-                };
-                tokio::select! { _ = up => {}, _ = down => {} }
-            });
-        }
-    });
-    addr
-}
 
 #[tokio::test]
 async fn jupyterlab_serves_http_and_runs_a_kernel_through_the_tunnel() {
-    let Some(exe) = bai_testkit::find_jupyter() else {
-        eprintln!(
-            "SKIPPED: no jupyter executable (set {} or put jupyter on PATH)",
-            bai_testkit::JUPYTER_ENV
-        );
+    if common::require_jupyter().is_none() {
         return;
-    };
-    eprintln!("using {}", exe.display());
+    }
     let kit = TestKit::start(Config {
         jupyter: JupyterMode::Auto,
         schedule: Schedule::uniform(Duration::from_millis(20)),
@@ -72,7 +23,7 @@ async fn jupyterlab_serves_http_and_runs_a_kernel_through_the_tunnel() {
     .expect("start");
     let id = common::create(&kit, "lab-1").await;
     common::wait_status(&kit, "lab-1", Status::Running).await;
-    let local = local_relay(
+    let local = common::local_relay(
         kit.manager_url(),
         format!("/stream/session/{id}/tcpproxy?app=jupyterlab"),
     )
@@ -87,15 +38,13 @@ async fn jupyterlab_serves_http_and_runs_a_kernel_through_the_tunnel() {
         .await
         .expect("json");
     assert!(api["version"].is_string(), "{api}");
-    let lab = http
-        .get(format!("http://{local}/lab"))
-        .send()
-        .await
-        .expect("GET /lab");
-    assert_eq!(lab.status().as_u16(), 200);
+    // XSRF checks are on: send the token from JupyterLab's cookie, as its front end does.
+    let xsrf = common::jupyter_xsrf(&http, &format!("http://{local}")).await;
 
     let kernel: serde_json::Value = http
         .post(format!("http://{local}/api/kernels"))
+        .header("Cookie", format!("_xsrf={xsrf}"))
+        .header("X-XSRFToken", &xsrf)
         .json(&serde_json::json!({"name": "python3"}))
         .send()
         .await

@@ -1,12 +1,17 @@
 //! `bai demo`: the testkit (a Backend.AI-compatible server with a real JupyterLab behind its
 //! apps) in this process, a "Demo" profile pointing at it, and optionally a launch.
+//!
+//! The demo runs code as the user, so it is as private as a real session: its secret key is
+//! drawn fresh for each run (the testkit's defaults are published), its JupyterLab listens on
+//! a private Unix socket behind the tcpproxy, and its control API needs a token this command
+//! never prints.
 
 use bai_core::client::{Client, ClientConfig, CreateSession, Credentials};
 use bai_core::launch::{LaunchRequest, ReusePolicy};
 use bai_core::profile::{LaunchPreset, ProfileDraft};
 use bai_core::{Endpoint, EndpointKind};
 use bai_secrets::{Secret, SecretKind, SecretRef};
-use bai_testkit::{ADMIN_ACCESS_KEY, ADMIN_SECRET_KEY, Config, JupyterMode, TestKit};
+use bai_testkit::{Config, JupyterMode, Keypair, TestKit};
 
 use super::profile::Context;
 use super::session::{Interrupt, hold_tunnel, launch::LaunchOutcome, launch::start};
@@ -22,17 +27,21 @@ pub async fn run(
     args: DemoArgs,
 ) -> Result<(), CliError> {
     let jupyter = bai_testkit::find_jupyter();
-    let kit = TestKit::start(Config {
-        jupyter: JupyterMode::Auto,
-        manager_port: args.port,
-        ..Config::default()
-    })
+    let kit = TestKit::start(
+        Config {
+            jupyter: JupyterMode::Auto,
+            manager_port: args.port,
+            ..Config::default()
+        }
+        .with_random_secrets(),
+    )
     .await
     .map_err(|e| CliError {
         code: "demo-start",
         message: format!("cannot start the demo server: {e}"),
     })?;
     let endpoint = kit.manager_url();
+    let keypair = admin_keypair(&kit)?;
     writeln!(ctx.out, "demo Backend.AI manager: {endpoint}")?;
     match &jupyter {
         Some(exe) => writeln!(ctx.out, "JupyterLab: {}", exe.display())?,
@@ -45,7 +54,7 @@ pub async fn run(
     let profile_ok = if args.no_profile {
         false
     } else {
-        save_profile(ctx, &endpoint)?
+        save_profile(ctx, &endpoint, &keypair)?
     };
     if profile_ok {
         writeln!(ctx.out, "profile {DEMO_PROFILE:?} points at it; try:")?;
@@ -53,14 +62,16 @@ pub async fn run(
         writeln!(ctx.out, "  bai --profile {DEMO_PROFILE} sessions")?;
     } else {
         writeln!(ctx.out, "use it from another terminal with:")?;
+        // This run's own key, shown only on the user's terminal; it dies with the demo.
         writeln!(
             ctx.out,
-            "  BACKEND_ENDPOINT={endpoint} BACKEND_ACCESS_KEY={ADMIN_ACCESS_KEY} BACKEND_SECRET_KEY={ADMIN_SECRET_KEY} bai launch --image python"
+            "  BACKEND_ENDPOINT={endpoint} BACKEND_ACCESS_KEY={} BACKEND_SECRET_KEY={} bai launch --image python",
+            keypair.access_key, keypair.secret_key
         )?;
     }
 
     let result = if args.launch {
-        launch_and_hold(ctx, &mut interrupt, &endpoint, &args).await
+        launch_and_hold(ctx, &mut interrupt, &endpoint, &keypair, &args).await
     } else {
         writeln!(ctx.out, "serving; press Ctrl-C to stop the demo")?;
         ctx.out.flush()?;
@@ -76,11 +87,12 @@ async fn launch_and_hold(
     ctx: &mut Context<'_>,
     interrupt: &mut Interrupt,
     endpoint: &str,
+    keypair: &Keypair,
     args: &DemoArgs,
 ) -> Result<(), CliError> {
     let client = Client::new(
         ClientConfig::new(Endpoint::parse(endpoint)?, EndpointKind::Api),
-        Credentials::keypair(ADMIN_ACCESS_KEY, ADMIN_SECRET_KEY),
+        Credentials::keypair(&keypair.access_key, &keypair.secret_key),
     )?;
     let mut spec = CreateSession::new("", DEMO_IMAGE);
     for (k, v) in demo_quick_start().resources {
@@ -110,15 +122,32 @@ fn demo_quick_start() -> LaunchPreset {
     }
 }
 
-/// Add the "Demo" profile, or point the existing one at this run's port. Returns false (after
-/// saying why) when the secret key cannot be stored.
-fn save_profile(ctx: &mut Context<'_>, endpoint: &str) -> Result<bool, CliError> {
+/// The demo's admin keypair (the first user's), with this run's random secret key.
+fn admin_keypair(kit: &TestKit) -> Result<Keypair, CliError> {
+    kit.config()
+        .users
+        .first()
+        .and_then(|u| u.keypairs.first())
+        .cloned()
+        .ok_or_else(|| CliError {
+            code: "demo-start",
+            message: "the demo server has no keypair to sign in with".into(),
+        })
+}
+
+/// Add the "Demo" profile, or point the existing one at this run's port and key. Returns
+/// false (after saying why) when the secret key cannot be stored.
+fn save_profile(
+    ctx: &mut Context<'_>,
+    endpoint: &str,
+    keypair: &Keypair,
+) -> Result<bool, CliError> {
     let existing = ctx.load()?.find(DEMO_PROFILE).cloned();
     let profile = match existing {
         Some(mut p) => {
             p.endpoint = Endpoint::parse(endpoint)?.to_string();
             p.kind = EndpointKind::Api;
-            p.access_key = Some(ADMIN_ACCESS_KEY.into());
+            p.access_key = Some(keypair.access_key.clone());
             p.email = None;
             ctx.store.replace(p)?
         }
@@ -127,7 +156,7 @@ fn save_profile(ctx: &mut Context<'_>, endpoint: &str) -> Result<bool, CliError>
                 name: DEMO_PROFILE.into(),
                 endpoint: endpoint.into(),
                 kind: Some(EndpointKind::Api),
-                access_key: Some(ADMIN_ACCESS_KEY.into()),
+                access_key: Some(keypair.access_key.clone()),
                 quick_start: demo_quick_start(),
                 ..ProfileDraft::default()
             },
@@ -135,7 +164,7 @@ fn save_profile(ctx: &mut Context<'_>, endpoint: &str) -> Result<bool, CliError>
         )?,
     };
     let secret = SecretRef::new(&profile.id, SecretKind::SecretKey);
-    if let Err(e) = ctx.secrets.set(&secret, &Secret::new(ADMIN_SECRET_KEY)) {
+    if let Err(e) = ctx.secrets.set(&secret, &Secret::new(&keypair.secret_key)) {
         writeln!(
             ctx.err,
             "warning: the {DEMO_PROFILE:?} profile was saved but its secret key could not be stored ({}): {e}",

@@ -179,3 +179,88 @@ pub async fn open_ws(
         .await
         .map(|(ws, _)| ws)
 }
+
+/// The `jupyter` executable for tests that need a real JupyterLab. Without one the test is
+/// skipped with a reason, except under CI (`CI` set and not `false`/`0`), where a missing
+/// prerequisite must fail the run rather than let it pass untested.
+pub fn require_jupyter() -> Option<std::path::PathBuf> {
+    if let Some(exe) = bai_testkit::find_jupyter() {
+        eprintln!("using {}", exe.display());
+        return Some(exe);
+    }
+    let why = format!(
+        "no jupyter executable: run `bash scripts/python-env.sh jupyter` or set {} to one",
+        bai_testkit::JUPYTER_ENV
+    );
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    assert!(!ci, "{why} (CI is set, so this test may not be skipped)");
+    eprintln!("SKIPPED: {why}");
+    None
+}
+
+/// A minimal local proxy: one signed tunnel per accepted TCP connection, as the launcher's
+/// tunnel does (without its admission checks).
+pub async fn local_relay(base: String, rel_url: String) -> std::net::SocketAddr {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = l.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = l.accept().await {
+            let (base, rel) = (base.clone(), rel_url.clone());
+            tokio::spawn(async move {
+                let ws = open_ws(&base, &rel, &[]).await.expect("tunnel");
+                let (mut sink, mut stream) = ws.split();
+                let (mut r, mut w) = tcp.into_split();
+                let up = async move {
+                    let mut buf = vec![0u8; 65536];
+                    while let Ok(n) = r.read(&mut buf).await {
+                        if n == 0
+                            || sink
+                                .send(Message::Binary(buf[..n].to_vec().into()))
+                                .await
+                                .is_err()
+                        {
+                            break;
+                        }
+                    }
+                };
+                let down = async move {
+                    while let Some(Ok(m)) = stream.next().await {
+                        if let Message::Binary(b) = m {
+                            if w.write_all(&b).await.is_err() {
+                                break;
+                            }
+                        } else if m.is_close() {
+                            break;
+                        }
+                    }
+                };
+                tokio::select! { _ = up => {}, _ = down => {} }
+            });
+        }
+    });
+    addr
+}
+
+/// JupyterLab's `_xsrf` cookie value, as its front end gets it: from the `/lab` page.
+pub async fn jupyter_xsrf(http: &reqwest::Client, base: &str) -> String {
+    let lab = http
+        .get(format!("{base}/lab"))
+        .send()
+        .await
+        .expect("GET /lab");
+    assert_eq!(lab.status().as_u16(), 200, "GET /lab");
+    lab.headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("_xsrf="))
+        .and_then(|c| c.split(';').next())
+        .map(|v| v.trim_matches('"').to_owned())
+        .expect("JupyterLab set an _xsrf cookie on /lab")
+}

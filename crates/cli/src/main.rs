@@ -1,8 +1,10 @@
 //! `bai`: the Backend.AI launcher's command line.
 
+mod browser;
 mod cli;
 mod commands;
 mod report;
+mod terminal;
 
 use std::process::ExitCode;
 

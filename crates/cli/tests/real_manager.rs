@@ -402,7 +402,7 @@ async fn launch_jupyterlab_kernel_list_and_terminate() {
     );
     let url = live
         .wait_line(
-            |l| l.starts_with("http://127.0.0.1:"),
+            |l| l.starts_with("http://127.") && l.contains("/__launcher/auth?token="),
             Duration::from_secs(180),
         )
         .await;

@@ -175,7 +175,9 @@ async fn launch_prints_progress_and_a_working_url_and_ctrl_c_keeps_the_session()
             "--no-open",
         ],
     );
-    let url = live.wait_line(|l| l.starts_with("http://127.0.0.1:")).await;
+    let url = live
+        .wait_line(|l| l.starts_with("http://127.") && l.contains("/__launcher/auth?token="))
+        .await;
     live.wait_line(|l| l.starts_with("tunnel on")).await;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder()
@@ -346,8 +348,25 @@ async fn demo_serves_until_ctrl_c_and_its_endpoint_works() {
         .trim_start_matches("demo Backend.AI manager: ")
         .to_owned();
     live.wait_line(|l| l.starts_with("serving;")).await;
-    assert!(live.text().contains("BACKEND_ENDPOINT="), "{}", live.text());
+    let hint = live.wait_line(|l| l.contains("BACKEND_ENDPOINT=")).await;
+    // Each demo run has its own secret key; the published one is refused.
+    let secret = hint
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("BACKEND_SECRET_KEY="))
+        .expect("the hint names the secret key")
+        .to_owned();
+    assert_ne!(secret, SK, "the demo accepts the published secret key");
     let b = env_bai(dir.path(), &endpoint);
+    let r = tokio::task::spawn_blocking(move || b.run(&["sessions"], ""))
+        .await
+        .expect("join");
+    assert_ne!(
+        r.code,
+        Some(0),
+        "the published key was accepted: {}",
+        r.all()
+    );
+    let b = env_bai(dir.path(), &endpoint).env("BACKEND_SECRET_KEY", &secret);
     let r = tokio::task::spawn_blocking(move || b.run(&["sessions"], ""))
         .await
         .expect("join")
@@ -359,4 +378,83 @@ async fn demo_serves_until_ctrl_c_and_its_endpoint_works() {
     assert!(out.contains("demo stopped"), "{out}");
     // The server is gone with it.
     assert!(std::net::TcpStream::connect(endpoint.trim_start_matches("http://")).is_err());
+}
+
+/// `ps` shows every local user a browser's command line: the one `bai launch` starts must hold
+/// no secret, only the path of a file no one else can read, whose single-use URL dies once used.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_browser_command_line_holds_no_secret_and_its_link_works_once() {
+    use std::os::unix::fs::PermissionsExt;
+    let kit = kit().await;
+    kit.control().set_app_target("jupyterlab", app().await);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runtime = tempfile::tempdir().expect("runtime dir");
+    let seen = dir.path().join("browser-argv");
+    let browser = dir.path().join("fake-browser");
+    std::fs::write(
+        &browser,
+        format!("#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\n", seen.display()),
+    )
+    .expect("script");
+    std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let live = Live::spawn(
+        &env_bai(dir.path(), &kit.manager_url())
+            .env("BROWSER", browser.to_str().expect("path"))
+            .env("XDG_RUNTIME_DIR", runtime.path().to_str().expect("path")),
+        &["launch", "--image", "python", "--name", "bin-browser"],
+    );
+    live.wait_line(|l| l.starts_with("tunnel on")).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !seen.exists() {
+        assert!(Instant::now() < deadline, "the browser was not started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let argv = std::fs::read_to_string(&seen).expect("argv");
+    assert!(
+        !argv.contains("token="),
+        "a secret on the command line: {argv}"
+    );
+    let path = argv
+        .trim()
+        .strip_prefix("file://")
+        .unwrap_or_else(|| panic!("a file URL: {argv}"));
+    let meta = std::fs::metadata(path).expect("the redirect file");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{path}");
+    let folder = std::path::Path::new(path).parent().expect("folder");
+    assert_eq!(
+        std::fs::metadata(folder)
+            .expect("folder")
+            .permissions()
+            .mode()
+            & 0o777,
+        0o700
+    );
+    let page = std::fs::read_to_string(path).expect("page");
+    let url = page
+        .split("url=")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a redirect URL")
+        .replace("&amp;", "&");
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let r = browser.get(&url).send().await.expect("the link");
+    assert_eq!(r.text().await.expect("body"), "hello from the app");
+    // The same link again, as another user who copied it would try: dead.
+    let again = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .get(&url)
+        .send()
+        .await
+        .expect("again");
+    assert_eq!(again.status().as_u16(), 403);
+    live.interrupt();
+    let (code, out, err) = live.finish().await;
+    assert_eq!(code, Some(0), "{out}\n{err}");
 }

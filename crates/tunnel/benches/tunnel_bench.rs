@@ -80,10 +80,14 @@ async fn relay_only_bulk(client: &Client, session: &str, bytes: u64) -> f64 {
     use tokio_tungstenite::tungstenite::Message;
     let mut best = 0.0f64;
     for _ in 0..2 {
-        let mut ws =
-            bai_tunnel::relay::connect(client, session, "jupyter", Duration::from_secs(30))
-                .await
-                .expect("WebSocket");
+        let mut ws = bai_tunnel::relay::connect(
+            client,
+            session,
+            "jupyter",
+            &bai_tunnel::TunnelConfig::default(),
+        )
+        .await
+        .expect("WebSocket");
         let start = Instant::now();
         let req = format!("GET /blob/{bytes} HTTP/1.1\r\nHost: x\r\n\r\n");
         ws.send(Message::binary(req.into_bytes()))

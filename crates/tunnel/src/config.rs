@@ -8,23 +8,31 @@ use std::time::Duration;
 pub struct TunnelConfig {
     /// Where to listen. Default `127.0.0.1:0` (a free port).
     pub bind: SocketAddr,
+    /// With `bind` on 127.0.0.1: listen on a random address of 127.0.0.0/8 instead, where the
+    /// OS routes the whole block to loopback (Linux, Windows), so that each tunnel is an origin
+    /// and a site of its own: browsers share cookies across the ports of one host.
+    pub own_address: bool,
     /// Allow a non-loopback bind address. Anyone who can reach it and has the auth URL gets
     /// the notebook, so it stays off unless the user asks.
     pub allow_non_loopback: bool,
     /// Where the auth redirect sends the browser.
     pub start_path: String,
-    /// Largest first-request head accepted (larger: 431).
+    /// Largest request head accepted (larger: 431).
     pub max_head_bytes: usize,
-    /// How long a new connection may take to send its first request head.
+    /// How long a connection may take to send a request head.
     pub head_timeout: Duration,
+    /// Connections that have not yet shown the launch's cookie, at most. Beyond it the oldest
+    /// waiting one is dropped.
+    pub max_unauthenticated: usize,
+    /// How long an auth URL works (and it works once).
+    pub token_lifetime: Duration,
     /// WebSocket open limit (the manager may wait for the app's port before upgrading).
     pub connect_timeout: Duration,
     /// WebSocket ping interval, so idle connections survive proxies and dead peers show.
     pub ping_interval: Duration,
-    /// After the local client half-closes, how long without data from the app before the
-    /// WebSocket is closed (the stream protocol has no half-close of its own).
-    pub half_close_grace: Duration,
-    /// Read size per frame sent upstream.
+    /// Largest WebSocket message or frame accepted from the server.
+    pub max_ws_message: usize,
+    /// Largest frame sent upstream.
     pub chunk_bytes: usize,
     /// WebSockets kept open ahead of need once the tunnel is in use (0: none).
     pub spare_connections: usize,
@@ -36,13 +44,16 @@ impl Default for TunnelConfig {
     fn default() -> Self {
         TunnelConfig {
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            own_address: true,
             allow_non_loopback: false,
             start_path: "/".into(),
             max_head_bytes: 64 * 1024,
-            head_timeout: Duration::from_secs(30),
+            head_timeout: Duration::from_secs(5),
+            max_unauthenticated: 256,
+            token_lifetime: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(60),
             ping_interval: Duration::from_secs(30),
-            half_close_grace: Duration::from_secs(5),
+            max_ws_message: 16 * 1024 * 1024,
             chunk_bytes: 256 * 1024,
             spare_connections: 2,
             spare_max_age: Duration::from_secs(20),

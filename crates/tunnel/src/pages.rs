@@ -1,98 +1,136 @@
-//! Complete HTTP/1.1 responses the tunnel answers by itself (then it closes the connection).
+//! The answers the tunnel gives by itself: refusals, "starting", "reconnecting", the auth
+//! redirect. Each closes the connection unless it is the redirect.
 
-fn respond(status: &str, title: &str, body_html: &str, extra_headers: &str) -> Vec<u8> {
-    let body = format!(
-        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title>{extra}</head>\
-         <body style=\"font-family:sans-serif;max-width:40em;margin:3em auto\"><h1>{title}</h1>{body_html}</body></html>\n",
-        extra = if status.starts_with("503") {
-            "<meta http-equiv=\"refresh\" content=\"2\">"
-        } else {
-            ""
+use bytes::Bytes;
+use http::{Response, StatusCode, header};
+use http_body_util::Full;
+
+/// A page of ours.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub status: StatusCode,
+    title: &'static str,
+    body_html: String,
+    /// Reload after this many seconds (a 503 that clears by itself).
+    retry: Option<u32>,
+}
+
+impl Page {
+    fn html(&self) -> String {
+        let refresh = match self.retry {
+            Some(s) => format!("<meta http-equiv=\"refresh\" content=\"{s}\">"),
+            None => String::new(),
+        };
+        format!(
+            "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{t}</title>{refresh}</head>\
+             <body style=\"font-family:sans-serif;max-width:40em;margin:3em auto\"><h1>{t}</h1>{b}</body></html>\n",
+            t = self.title,
+            b = self.body_html,
+        )
+    }
+
+    /// As a response that ends the connection.
+    pub fn response(&self) -> Response<Full<Bytes>> {
+        let mut r = Response::builder()
+            .status(self.status)
+            .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+            .header(header::CACHE_CONTROL, "no-store")
+            .header(header::CONNECTION, "close");
+        if let Some(s) = self.retry {
+            r = r.header(header::RETRY_AFTER, s.to_string());
         }
-    );
-    format!(
-        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
-         Cache-Control: no-store\r\nConnection: close\r\n{extra_headers}\r\n{body}",
-        body.len()
-    )
-    .into_bytes()
+        r.body(Full::new(Bytes::from(self.html())))
+            .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+    }
 }
 
-/// No launch secret, or a foreign `Host`.
-pub fn forbidden(reason: &str) -> Vec<u8> {
-    respond(
-        "403 Forbidden",
+fn page(status: StatusCode, title: &'static str, body_html: String, retry: Option<u32>) -> Page {
+    Page {
+        status,
+        title,
+        body_html,
+        retry,
+    }
+}
+
+/// No launch secret, another origin, or a foreign `Host`.
+pub fn forbidden(reason: &str) -> Page {
+    page(
+        StatusCode::FORBIDDEN,
         "Not allowed",
-        &format!(
+        format!(
             "<p>This is a private tunnel of the Backend.AI Launcher, open only to the window the \
-             launcher opened. {reason}</p><p>Open the app from the launcher instead.</p>"
+             launcher opened. {}</p><p>Open the app from the launcher instead.</p>",
+            escape(reason)
         ),
-        "",
+        None,
     )
 }
 
-pub fn head_too_large() -> Vec<u8> {
-    respond(
-        "431 Request Header Fields Too Large",
+/// hyper bounds its read buffer only roughly: the head's size is checked again here.
+pub fn head_too_large() -> Page {
+    page(
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
         "Request headers too large",
-        "<p>The request headers are larger than this tunnel accepts.</p>",
-        "",
-    )
-}
-
-pub fn bad_request() -> Vec<u8> {
-    respond(
-        "400 Bad Request",
-        "Bad request",
-        "<p>The tunnel could not read this HTTP request.</p>",
-        "",
+        "<p>The request headers are larger than this tunnel accepts.</p>".into(),
+        None,
     )
 }
 
 /// The app is not listening yet (close 1013, 5xx on the upgrade): reload until it is.
-pub fn starting(app: &str) -> Vec<u8> {
-    respond(
-        "503 Service Unavailable",
+pub fn starting(app: &str) -> Page {
+    page(
+        StatusCode::SERVICE_UNAVAILABLE,
         "Starting…",
-        &format!("<p>{app} is starting in the session. This page reloads by itself.</p>"),
-        "Retry-After: 2\r\n",
+        format!(
+            "<p>{} is starting in the session. This page reloads by itself.</p>",
+            escape(app)
+        ),
+        Some(2),
     )
 }
 
 /// The app cannot be reached right now (the server or network is down, or the app went
 /// away): reload until it is back. Before the app ever answered through this tunnel that means
 /// it is still starting; afterwards the connection was lost, and the page says so.
-pub fn unavailable(app: &str, was_up: bool) -> Vec<u8> {
+pub fn unavailable(app: &str, was_up: bool) -> Page {
     if !was_up {
         return starting(app);
     }
-    respond(
-        "503 Service Unavailable",
+    page(
+        StatusCode::SERVICE_UNAVAILABLE,
         "Reconnecting…",
-        &format!(
-            "<p>Reconnecting to {app}: the connection to the session was lost. This page reloads by itself.</p>"
+        format!(
+            "<p>Reconnecting to {}: the connection to the session was lost. This page reloads by itself.</p>",
+            escape(app)
         ),
-        "Retry-After: 2\r\n",
+        Some(2),
     )
 }
 
 /// The tunnel could not be opened for a reason a reload will not fix.
-pub fn bad_gateway(reason: &str) -> Vec<u8> {
-    respond(
-        "502 Bad Gateway",
+pub fn bad_gateway(reason: &str) -> Page {
+    page(
+        StatusCode::BAD_GATEWAY,
         "Cannot reach the app",
-        &format!("<p>The launcher could not open the tunnel: {reason}</p>"),
-        "",
+        format!(
+            "<p>The launcher could not open the tunnel: {}</p>",
+            escape(reason)
+        ),
+        None,
     )
 }
 
 /// The auth redirect: sets the cookie and sends the browser to the app.
-pub fn auth_redirect(location: &str, set_cookie: &str) -> Vec<u8> {
-    format!(
-        "HTTP/1.1 302 Found\r\nLocation: {location}\r\nSet-Cookie: {set_cookie}\r\n\
-         Cache-Control: no-store\r\nReferrer-Policy: no-referrer\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    )
-    .into_bytes()
+pub fn auth_redirect(location: &str, set_cookie: &str) -> Response<Full<Bytes>> {
+    Response::builder()
+        .status(StatusCode::FOUND)
+        .header(header::LOCATION, location)
+        .header(header::SET_COOKIE, set_cookie)
+        .header(header::CACHE_CONTROL, "no-store")
+        .header(header::REFERRER_POLICY, "no-referrer")
+        .body(Full::new(Bytes::new()))
+        .unwrap_or_else(|_| forbidden("The redirect could not be built.").response())
 }
 
 /// Escape text for HTML.

@@ -4,23 +4,21 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::sync::atomic::Ordering::Relaxed;
 
 use bai_core::client::Client;
 use bai_core::launch::{AppTunnel, ProbeOutcome, TunnelStats};
 use bai_secrets::Secret;
 use futures_util::future::BoxFuture;
-use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::Access;
 use crate::config::TunnelConfig;
-use crate::gate::{self, Verdict};
-use crate::pages;
-use crate::relay::{self, ConnectError};
+use crate::limits::{self, Pending};
+use crate::shared::Shared;
 use crate::spares::Spares;
 use crate::stats::Counters;
+use crate::{address, relay, serve};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TunnelError {
@@ -38,20 +36,6 @@ pub enum TunnelError {
 /// Starts tunnels.
 #[derive(Debug)]
 pub struct Tunnel;
-
-/// What every connection task needs.
-struct Shared {
-    client: Client,
-    session: String,
-    app: String,
-    config: TunnelConfig,
-    access: Access,
-    counters: Arc<Counters>,
-    spares: Spares,
-    /// The app has answered through this tunnel: a later failure is a lost connection, not
-    /// an app still starting.
-    was_up: AtomicBool,
-}
 
 /// A running tunnel. Dropping the last clone closes it (listener and connections).
 #[derive(Clone)]
@@ -98,13 +82,8 @@ impl Tunnel {
                 "the tunnel listens beyond this computer; anyone who can reach it and holds the link can use the app"
             );
         }
-        let listener =
-            TcpListener::bind(config.bind)
-                .await
-                .map_err(|source| TunnelError::Bind {
-                    addr: config.bind,
-                    source,
-                })?;
+        limits::raise_fd_limit();
+        let listener = address::bind(&config).await?;
         let local_addr = listener.local_addr().map_err(|source| TunnelError::Bind {
             addr: config.bind,
             source,
@@ -113,8 +92,9 @@ impl Tunnel {
             client,
             session: session.to_owned(),
             app: app.to_owned(),
-            access: Access::new(local_addr.port()),
+            access: Access::new(local_addr, config.token_lifetime),
             spares: Spares::new(config.spare_connections, config.spare_max_age),
+            pending: Arc::new(Pending::default()),
             config,
             counters: Arc::new(Counters::default()),
             was_up: AtomicBool::new(false),
@@ -140,7 +120,8 @@ impl TunnelHandle {
         self.inner.local_addr
     }
 
-    /// `http://127.0.0.1:PORT/__launcher/auth?token=…`: the only way in. Never log it.
+    /// `http://ADDR:PORT/__launcher/auth?token=…`, a new one at each call: the only way in.
+    /// It works once, within the token lifetime (60 s by default). Never log it.
     pub fn auth_url(&self) -> Secret {
         self.inner.shared.access.auth_url()
     }
@@ -164,14 +145,7 @@ impl TunnelHandle {
 
     pub async fn probe(&self) -> ProbeOutcome {
         let s = &self.inner.shared;
-        relay::probe(
-            &s.client,
-            &s.session,
-            &s.app,
-            &s.config.start_path,
-            s.config.connect_timeout,
-        )
-        .await
+        relay::probe(&s.client, &s.session, &s.app, &s.config).await
     }
 
     /// Stop listening and end every open connection.
@@ -211,12 +185,13 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, stop: Cancellat
         };
         match accepted {
             Ok((sock, _peer)) => {
+                let place = shared.pending.enter(shared.config.max_unauthenticated);
                 let shared = shared.clone();
                 let stop = stop.clone();
                 tokio::spawn(async move {
                     tokio::select! {
                         _ = stop.cancelled() => {}
-                        _ = serve(sock, &shared) => {}
+                        _ = serve::connection(sock, shared, place) => {}
                     }
                 });
             }
@@ -227,53 +202,6 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, stop: Cancellat
             }
         }
     }
-}
-
-async fn serve(mut sock: TcpStream, s: &Shared) {
-    let _open = s.counters.opened();
-    let _ = sock.set_nodelay(true);
-    let c = &s.config;
-    let first = match gate::admit(
-        &mut sock,
-        &s.access,
-        &c.start_path,
-        c.max_head_bytes,
-        c.head_timeout,
-    )
-    .await
-    {
-        Verdict::Admit(bytes) => bytes,
-        Verdict::Reply { response, refused } => {
-            if refused {
-                s.counters.rejected();
-            }
-            let _ = sock.write_all(&response).await;
-            let _ = sock.shutdown().await;
-            return;
-        }
-        Verdict::Close => return,
-    };
-    let opened = match s.spares.take() {
-        Some(ws) => Ok(ws),
-        None => relay::connect(&s.client, &s.session, &s.app, c.connect_timeout).await,
-    };
-    let ws = match opened {
-        Ok(ws) => ws,
-        Err(e) => {
-            s.counters.error();
-            tracing::debug!(error = %e, "tunnel WebSocket did not open");
-            let page = match &e {
-                ConnectError::Request(_) | ConnectError::Status { status: 400..500 } => {
-                    pages::bad_gateway(&pages::escape(&e.to_string()))
-                }
-                _ => pages::unavailable(&s.app, s.was_up.load(Relaxed)),
-            };
-            let _ = sock.write_all(&page).await;
-            let _ = sock.shutdown().await;
-            return;
-        }
-    };
-    relay::pump(sock, ws, first, &s.app, &s.was_up, c, &s.counters).await;
 }
 
 /// Keep the spare pool full once asked to; back off while the app refuses.
@@ -287,7 +215,7 @@ async fn refill_spares(s: Arc<Shared>, stop: CancellationToken) {
         while s.spares.missing() > 0 {
             let opened = tokio::select! {
                 _ = stop.cancelled() => return,
-                r = relay::connect(&s.client, &s.session, &s.app, c.connect_timeout) => r,
+                r = relay::connect(&s.client, &s.session, &s.app, c) => r,
             };
             match opened {
                 Ok(ws) => s.spares.put(ws),

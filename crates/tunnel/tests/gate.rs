@@ -70,20 +70,67 @@ async fn the_auth_url_sets_a_strict_cookie_that_lets_requests_through() {
     );
     assert!(!format!("{t:?}").contains(token), "Debug hides the secret");
 
-    let cookie = authorize(url.expose()).await;
+    let cookie = authorize(t.auth_url().expose()).await;
     let mut conn = Conn::open(t.local_addr(), Some(&cookie))
         .await
         .expect("conn");
     let r = conn.get("/small", false).await.expect("answer");
     assert_eq!((r.status, r.text().as_str()), (200, "ok"));
-    // Later requests on the admitted connection flow through.
+    // Every request is checked: a later one without the cookie on the admitted connection is
+    // refused, and the connection is closed.
     conn.cookie = None;
     let r = conn.get("/small", false).await.expect("second answer");
-    assert_eq!(r.status, 200);
+    assert!(is_forbidden_page(&r), "{r:?}");
+    assert_eq!(r.header("connection"), Some("close"));
+    assert!(
+        conn.get("/small", false).await.is_err(),
+        "closed after the refusal"
+    );
+    // The tunnel has an address of its own: `localhost` (127.0.0.1) is another host.
     let localhost = SocketAddr::from(([127, 0, 0, 1], t.local_addr().port()));
-    let mut c2 = Conn::open(localhost, Some(&cookie)).await.expect("conn");
-    c2.host = format!("localhost:{}", t.local_addr().port());
-    assert_eq!(c2.get("/small", false).await.expect("answer").status, 200);
+    if let Ok(mut c2) = Conn::open(localhost, Some(&cookie)).await {
+        c2.host = format!("localhost:{}", t.local_addr().port());
+        let r = c2.get("/small", false).await;
+        assert!(r.is_err() || r.is_ok_and(|r| r.status == 403));
+    }
+}
+
+#[tokio::test]
+async fn an_auth_url_works_once_and_each_call_mints_another() {
+    let (_kit, t) = tunnel().await;
+    let url = t.auth_url();
+    let _cookie = authorize(url.expose()).await;
+    let path = &url.expose()[url.expose().find("/__launcher").expect("path")..];
+    let r = get_once(t.local_addr(), None, path).await.expect("answer");
+    assert!(is_forbidden_page(&r), "a used link is dead: {r:?}");
+    assert!(r.text().contains("works once"), "{}", r.text());
+    let again = t.auth_url();
+    assert_ne!(again.expose(), url.expose());
+    authorize(again.expose()).await;
+}
+
+#[tokio::test]
+async fn an_auth_url_dies_after_its_lifetime() {
+    let kit = kit().await;
+    kit.control().set_app_target("jupyter", app_server().await);
+    let client = client(&kit);
+    let id = running_session(&client).await;
+    let t = Tunnel::start(
+        client,
+        &id,
+        "jupyter",
+        TunnelConfig {
+            token_lifetime: std::time::Duration::from_millis(200),
+            ..TunnelConfig::default()
+        },
+    )
+    .await
+    .expect("tunnel");
+    let url = t.auth_url();
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let path = &url.expose()[url.expose().find("/__launcher").expect("path")..];
+    let r = get_once(t.local_addr(), None, path).await.expect("answer");
+    assert!(is_forbidden_page(&r), "an expired link is dead: {r:?}");
 }
 
 #[tokio::test]
@@ -156,4 +203,22 @@ async fn it_listens_only_on_loopback_unless_asked() {
         .expect("default");
     assert!(t.local_addr().ip().is_loopback());
     assert_ne!(t.local_addr().port(), 0);
+    let t2 = Tunnel::start(
+        common::client(&kit),
+        "s",
+        "jupyter",
+        TunnelConfig::default(),
+    )
+    .await
+    .expect("another");
+    if cfg!(target_os = "linux") {
+        // Each tunnel is an origin and a site of its own: no shared cookie jar.
+        assert_ne!(t.local_addr().ip(), t2.local_addr().ip());
+        assert_ne!(t.local_addr().ip(), std::net::Ipv4Addr::LOCALHOST);
+        assert!(
+            t.auth_url()
+                .expose()
+                .starts_with(&format!("http://{}/", t.local_addr()))
+        );
+    }
 }

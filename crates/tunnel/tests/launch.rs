@@ -79,6 +79,12 @@ async fn a_webserver_launch_tunnels_through_func() {
 #[tokio::test]
 async fn jupyterlab_end_to_end_page_and_kernel_through_the_tunnel() {
     let Some(exe) = bai_testkit::find_jupyter() else {
+        // In CI a missing prerequisite is a failure, never a skip.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "no jupyter executable in CI (set {} or run `bash scripts/python-env.sh jupyter`)",
+            bai_testkit::JUPYTER_ENV
+        );
         eprintln!(
             "SKIPPED: no jupyter executable (set {} or run `bash scripts/python-env.sh jupyter`)",
             bai_testkit::JUPYTER_ENV
@@ -107,10 +113,24 @@ async fn jupyterlab_end_to_end_page_and_kernel_through_the_tunnel() {
     assert_eq!(lab.status, 200);
     assert!(lab.text().contains("JupyterLab"), "not JupyterLab's page");
 
+    // JupyterLab's XSRF cookie, as its own front end sends it back.
+    let xsrf = lab
+        .headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .find_map(|(_, v)| v.strip_prefix("_xsrf="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned());
+    let (cookies, xsrf_header) = match &xsrf {
+        Some(x) => (
+            format!("{cookie}; _xsrf={x}"),
+            format!("X-XSRFToken: {x}\r\n"),
+        ),
+        None => (cookie.clone(), String::new()),
+    };
     let body = r#"{"name":"python3"}"#;
     c.send_raw(
         format!(
-            "POST /api/kernels HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            "POST /api/kernels HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookies}\r\nOrigin: http://{addr}\r\n{xsrf_header}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
         )
         .as_bytes(),
@@ -126,7 +146,7 @@ async fn jupyterlab_end_to_end_page_and_kernel_through_the_tunnel() {
         .into_client_request()
         .expect("request");
     req.headers_mut()
-        .insert("Cookie", cookie.parse().expect("cookie header"));
+        .insert("Cookie", cookies.parse().expect("cookie header"));
     req.headers_mut()
         .insert("Origin", format!("http://{addr}").parse().expect("origin"));
     let (mut ws, _) = tokio_tungstenite::connect_async(req)

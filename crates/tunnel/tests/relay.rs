@@ -160,11 +160,7 @@ async fn a_hundred_concurrent_connections_all_complete() {
 
 #[tokio::test]
 async fn file_descriptors_return_to_the_baseline_after_connections_close() {
-    let s = setup(TunnelConfig {
-        half_close_grace: Duration::from_millis(300),
-        ..TunnelConfig::default()
-    })
-    .await;
+    let s = setup(TunnelConfig::default()).await;
     // Warm up (version negotiation, pools), then measure.
     s.conn().await.get("/small", false).await.expect("warm-up");
     wait_open(&s.tunnel, 0).await;

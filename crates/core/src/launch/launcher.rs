@@ -51,7 +51,7 @@ pub struct Ready {
 }
 
 impl Ready {
-    /// The URL to open in the browser or WebView. Never log it.
+    /// A fresh single-use URL to open in the browser or WebView. Never log it.
     pub fn auth_url(&self) -> Secret {
         self.tunnel.auth_url()
     }

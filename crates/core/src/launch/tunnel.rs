@@ -38,9 +38,10 @@ pub enum ProbeOutcome {
 
 /// A running local tunnel to one app of one session.
 pub trait AppTunnel: Send + Sync + fmt::Debug {
-    /// The listener's address (127.0.0.1 unless asked otherwise).
+    /// The listener's address (on loopback, often an address of its own in 127.0.0.0/8).
     fn local_addr(&self) -> SocketAddr;
-    /// The one URL that lets a browser in (it carries the per-launch secret).
+    /// A URL that lets a browser in: a new one at each call, good once and for a short time
+    /// (so ask for one each time a window or browser is to be opened). Never log it.
     fn auth_url(&self) -> Secret;
     fn stats(&self) -> TunnelStats;
     /// Try the app once, through the same signed WebSocket path the tunnel uses.

@@ -115,12 +115,14 @@ pub async fn start(
     )?;
     writeln!(
         ctx.out,
-        "open this private URL (it lets its holder in; do not share it):"
+        "open this private URL (it works once, within a minute; do not share it):"
     )?;
-    // stdout only: it is the way in, so it never goes to the log.
+    // stdout only: it is a way in, so it never goes to the log.
     writeln!(ctx.out, "{}", url.expose())?;
+    // The browser gets its own single-use URL, through a file only this user can read: a
+    // browser's command line is visible to every local user.
     if !tunnel.no_open
-        && let Err(e) = opener::open_browser(url.expose())
+        && let Err(e) = crate::browser::open_private(&ready.auth_url())
     {
         writeln!(
             ctx.err,

@@ -231,11 +231,11 @@ async fn launch_prints_progress_and_a_url_that_reaches_the_app_and_keeps_the_ses
                 "--no-open",
             ],
             |out, tx| async move {
-                let url = line_starting(&out, "http://127.0.0.1:").await;
+                let url = line_starting(&out, "http://127.").await;
                 assert!(url.contains("/__launcher/auth?token="), "{url}");
                 let (status, body) = get_through(&url).await;
                 assert_eq!((status, body.as_str()), (200, "hello from the app"));
-                line_starting(&out, "tunnel on 127.0.0.1:").await;
+                line_starting(&out, "tunnel on 127.").await;
                 tx.send_modify(|n| *n += 1);
             },
         )
@@ -307,7 +307,7 @@ async fn launch_prints_progress_and_a_url_that_reaches_the_app_and_keeps_the_ses
 
     let opened = e
         .run_with(&["open", &name, "--no-open"], |out, tx| async move {
-            let url = line_starting(&out, "http://127.0.0.1:").await;
+            let url = line_starting(&out, "http://127.").await;
             assert_eq!(get_through(&url).await.0, 200);
             line_starting(&out, "tunnel on").await;
             tx.send_modify(|n| *n += 1);

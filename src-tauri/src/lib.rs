@@ -122,7 +122,15 @@ pub fn run() {
                 .with_filter(|label| label == LAUNCHER_WINDOW)
                 .build(),
         )
-        .plugin(tauri_plugin_opener::init())
+        .plugin(
+            // No injected click handler: it would send `target=_blank` links through IPC, which
+            // notebook windows (rightly) may not use, so JupyterLab's links did nothing. WebKit
+            // asks the window's new-window handler instead, only on a click (see
+            // `live::notebooks`); the launcher's own page has no such links.
+            tauri_plugin_opener::Builder::new()
+                .open_js_links_on_click(false)
+                .build(),
+        )
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_autostart::init(
@@ -153,12 +161,35 @@ pub fn run() {
             std::process::exit(1);
         }
     };
+    make_app_folders_private(app.handle());
     app.run(|app, event| {
         if let RunEvent::Exit = event {
             tracing::info!("launcher exiting");
             on_exit(app);
         }
     });
+}
+
+/// The app's own folders are 0700 before any window opens: the launcher's webview keeps its
+/// storage in the local data folder (Tauri would create it with the default mode), the window
+/// state plugin writes to the config folder. The rule is `bai_core::private_fs`'s: a folder of
+/// ours that others can read is tightened, one that others can write is refused.
+fn make_app_folders_private<R: Runtime>(app: &tauri::AppHandle<R>) {
+    let path = app.path();
+    for dir in [
+        path.app_local_data_dir(),
+        path.app_data_dir(),
+        path.app_config_dir(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        // Logging starts later (in setup): say it on stderr. A folder that cannot be made
+        // private is refused again, with the fix, where it is used.
+        if let Err(e) = bai_core::private_fs::private_dir(&dir) {
+            eprintln!("Backend.AI Launcher: {e}");
+        }
+    }
 }
 
 /// SIGTERM/SIGINT (logout, `kill`, Ctrl-C in a terminal) quit like the tray's Quit, so that

@@ -4,9 +4,9 @@
 //! not parse is moved aside and reported, never silently overwritten.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use bai_core::private_fs::{private_dir, replace_private};
 use serde::{Deserialize, Serialize};
 
 use crate::error::CommandError;
@@ -120,19 +120,14 @@ impl SettingsStore {
 
     /// Write the settings atomically: a temp file in the same directory, fsynced, renamed over.
     pub fn save(&self, settings: &AppSettings) -> Result<(), CommandError> {
-        fs::create_dir_all(&self.dir).map_err(|e| io_error("create", &self.dir, &e))?;
+        // The config folder is the user's alone (0700, refused if others can write it); the
+        // file is replaced through a 0600 temp file created exclusively, never through a link.
+        private_dir(&self.dir)?;
         let text = toml::to_string_pretty(settings).map_err(|e| {
             CommandError::new("internal", format!("settings do not serialize: {e}"))
         })?;
         let path = self.path();
-        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)
-            .map_err(|e| io_error("create a temporary file in", &self.dir, &e))?;
-        tmp.write_all(text.as_bytes())
-            .and_then(|()| tmp.as_file().sync_all())
-            .map_err(|e| io_error("write", tmp.path(), &e))?;
-        tmp.persist(&path)
-            .map_err(|e| io_error("replace", &path, &e.error))?;
-        Ok(())
+        replace_private(&path, text.as_bytes()).map_err(|e| io_error("write", &path, &e))
     }
 }
 
@@ -176,6 +171,22 @@ mod tests {
             .map(|e| e.expect("entry").file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from(FILE_NAME)]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_folder_is_0700_and_the_file_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("config");
+        fs::create_dir(&dir).expect("mkdir");
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).expect("chmod");
+        let store = SettingsStore::new(&dir);
+        store.save(&AppSettings::default()).expect("save");
+        let mode =
+            |p: &std::path::Path| fs::metadata(p).expect("exists").permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&store.path()), 0o600);
     }
 
     #[test]

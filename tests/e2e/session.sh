@@ -35,6 +35,13 @@ export BAI_TESTKIT_BIN="$PWD/tests/e2e/testkit-wrapper.sh"
 # The app must not pick up a real cluster from the caller's environment.
 unset BACKEND_ENDPOINT BACKEND_ACCESS_KEY BACKEND_SECRET_KEY BAI_SECRET_STORE || true
 
+# Links the app hands to the system browser are recorded, not opened (the open crate tries
+# xdg-open first): tests read them from $E2E_OUT/opened.txt.
+mkdir -p "$E2E_OUT/bin"
+printf '%s\n' '#!/bin/sh' 'printf "%s\n" "$*" >>"$E2E_OUT/opened.txt"' >"$E2E_OUT/bin/xdg-open"
+chmod +x "$E2E_OUT/bin/xdg-open"
+export PATH="$E2E_OUT/bin:$PATH"
+
 port=4444
 while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 2)); done
 "$E2E_TAURI_DRIVER" --port "$port" --native-port "$((port + 1))" >"$E2E_OUT/tauri-driver.log" 2>&1 &

@@ -64,7 +64,8 @@ def control(kit, path: str, body: dict):
     req = urllib.request.Request(
         f"{kit['manager_url'].rstrip('/')}/__testkit/{path}",
         data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
+        # The control API needs the token from the testkit's ready line.
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {kit['control_token']}"},
         method="POST",
     )
     with urllib.request.urlopen(req, timeout=10) as r:
@@ -114,16 +115,21 @@ def wait_progress_history(app, timeout: float = 120.0) -> str:
     return history + " | polled: " + " ".join(seen)
 
 
-def notebook_handle(app, launcher_handle: str, timeout: float = 30.0) -> str:
-    """The window handle of a notebook window (one whose page is on the local tunnel)."""
+# A tunnel listens on its own loopback address (127.x.y.z where the OS allows, else 127.0.0.1).
+TUNNEL_URL = re.compile(r"^http://127\.\d{1,3}\.\d{1,3}\.\d{1,3}:\d+/")
+
+
+def notebook_handle(app, launcher_handle: str, timeout: float = 30.0, skip=()) -> str:
+    """The window handle of a notebook window (one whose page is on a local tunnel), other
+    than the launcher and those in `skip`."""
     d = app.driver
 
     def find():
         for h in d.window_handles:
-            if h == launcher_handle:
+            if h == launcher_handle or h in skip:
                 continue
             d.switch_to.window(h)
-            if d.current_url.startswith("http://127.0.0.1:"):
+            if TUNNEL_URL.match(d.current_url):
                 return h
         d.switch_to.window(launcher_handle)
         return None
@@ -263,6 +269,76 @@ def test_h_quick_start_opens_jupyterlab_and_a_cell_runs(app, jupyter_kit):
         for r in answer["results"]:
             assert not r["ok"], f"{r['name']} succeeded from a notebook window: {r}"
             assert "not allowed" in r["error"] or "not found" in r["error"], r
+    d.switch_to.window(launcher)
+
+
+# A link added to the notebook page, for a click as a person makes it.
+ADD_LINK = """
+const [id, href] = arguments;
+const a = document.createElement('a');
+a.id = id; a.href = href; a.target = '_blank'; a.textContent = 'e2e link ' + id;
+a.style.cssText = 'position:fixed;top:8px;left:8px;z-index:2147483647;padding:8px;background:#ff0;';
+document.body.appendChild(a);
+"""
+
+
+def opened_externally() -> list[str]:
+    """What the app handed to the system browser (tests/e2e/session.sh records it)."""
+    f = pathlib.Path(os.environ["E2E_OUT"]) / "opened.txt"
+    return f.read_text().split() if f.exists() else []
+
+
+def test_h2_links_in_a_notebook_open_after_a_click_only(app, jupyter_kit):
+    d = app.driver
+    launcher = d.current_window_handle
+    notebook = notebook_handle(app, launcher)
+    origin = TUNNEL_URL.match(d.current_url).group(0)
+
+    # A frame that loads another site by itself: refused, and no system browser opens.
+    d.execute_script(
+        "const f = document.createElement('iframe');"
+        "f.src = 'https://frame.example.invalid/e2e'; document.body.appendChild(f);"
+    )
+    refused = lambda: any(
+        "notebook navigation refused" in line and "frame.example.invalid" in line
+        for line in app_log().splitlines()
+    )
+    wait_for("the frame to be refused", refused, 15, app)
+    time.sleep(1)
+    assert not any("frame.example.invalid" in u for u in opened_externally()), opened_externally()
+    assert TUNNEL_URL.match(d.current_url), d.current_url
+
+    # A target=_blank link to the tunnel's origin, clicked: another notebook window of the
+    # same session (JupyterLab's "open in a new browser tab").
+    d.execute_script(ADD_LINK, "e2e-same", origin + "lab?e2e-popup=1")
+    d.find_element(By.ID, "e2e-same").click()
+    popup = notebook_handle(app, launcher, skip=(notebook,))
+    assert d.current_url.startswith(origin), d.current_url
+    wait_for(
+        "JupyterLab in the new window",
+        lambda: d.execute_script("return !!document.querySelector('#jp-main-dock-panel')"),
+        60,
+        app,
+    )
+    app.shot("notebook-popup-window")
+    # Not the last window of its session: it just closes.
+    d.close()
+    d.switch_to.window(notebook)
+
+    # A target=_blank link to the web, clicked: the system browser gets it.
+    d.execute_script(ADD_LINK, "e2e-ext", "https://docs.example.invalid/e2e?x=1")
+    d.find_element(By.ID, "e2e-ext").click()
+    wait_for(
+        "the system browser to be asked",
+        lambda: "https://docs.example.invalid/e2e?x=1" in opened_externally(),
+        15,
+        app,
+    )
+    assert TUNNEL_URL.match(d.current_url), d.current_url
+    assert popup not in d.window_handles
+    d.execute_script(
+        "for (const id of ['e2e-same', 'e2e-ext']) document.getElementById(id)?.remove();"
+    )
     d.switch_to.window(launcher)
 
 

@@ -136,7 +136,7 @@ export interface Profile {
   caCert: string | null;
   isDefault: boolean;
   hasSecret: boolean;
-  /** e.g. "wJ****EY". */
+  /** "********" when a secret is stored: a fixed mask, never a character of the secret. */
   secretMasked: string | null;
 }
 

@@ -74,7 +74,7 @@ async fn profiles_share_the_keyring_across_processes() {
         let test = Bai::new(&cfg).run(&["profile", "test", "kit"], "").ok();
         assert!(test.out.contains(EMAIL), "{}", test.out);
         let show = bai.run(&["profile", "show", "kit"], "").ok();
-        assert!(show.out.contains("wJ****EY"), "{}", show.out);
+        assert!(show.out.contains(bai_secrets::MASK), "{}", show.out);
         bai.run(&["profile", "rename", "kit", "renamed"], "").ok();
         let test = Bai::new(&cfg).run(&["profile", "test", "renamed"], "").ok();
         assert!(test.out.contains("v9.20250722"), "{}", test.out);
@@ -182,7 +182,7 @@ async fn no_secret_leaks_into_files_logs_or_output() {
         "-vv logs"
     );
     assert!(
-        transcript.contains("wJ****EY"),
+        transcript.contains(bai_secrets::MASK),
         "show printed the masked key"
     );
     let files = files_under(&cfg);

@@ -12,5 +12,5 @@ pub mod store;
 pub use error::Error;
 pub use keyring_store::KeyringStore;
 pub use memory::MemoryStore;
-pub use secret::{REDACTED, Secret};
+pub use secret::{MASK, REDACTED, Secret};
 pub use store::{SecretKind, SecretRef, SecretStore};

@@ -10,6 +10,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// What every redacted rendering shows instead of the value.
 pub const REDACTED: &str = "[redacted]";
 
+/// What people are shown for a stored secret: the same for every value, so it tells nothing of
+/// the value, not even its length.
+pub const MASK: &str = "********";
+
 /// A secret string (secret key, password, login-session id).
 #[derive(Clone)]
 pub struct Secret(SecretString);
@@ -29,16 +33,12 @@ impl Secret {
         self.expose().is_empty()
     }
 
-    /// A masked rendering for people: the first and last two characters of a long value
-    /// (enough to tell two keys apart, as the official CLI does), nothing of a short one.
+    /// The rendering for people: [`MASK`], whatever the value. No character of a secret is
+    /// ever shown, not even the first and last ones (a password's or key's head and tail
+    /// narrow a guess, and end up in screenshots and terminal scrollback); the access key, not
+    /// the secret, tells two keys apart.
     pub fn masked(&self) -> String {
-        let chars: Vec<char> = self.expose().chars().collect();
-        if chars.len() < 12 {
-            return "****".to_owned();
-        }
-        let head: String = chars[..2].iter().collect();
-        let tail: String = chars[chars.len() - 2..].iter().collect();
-        format!("{head}****{tail}")
+        MASK.to_owned()
     }
 }
 
@@ -128,10 +128,28 @@ mod tests {
     }
 
     #[test]
-    fn masks_long_values_only() {
-        assert_eq!(Secret::new(VALUE).masked(), "wJ****EY");
-        assert_eq!(Secret::new("short").masked(), "****");
-        assert_eq!(Secret::new("ééééééééééééé").masked(), "éé****éé");
+    fn the_mask_reveals_no_character_of_the_value() {
+        for value in [
+            VALUE,
+            "short",
+            "ééééééééééééé",
+            "p",
+            "",
+            "correct horse battery staple",
+            "********",
+            "0123456789abcdefghijklmnopqrstuvwxyz",
+        ] {
+            let masked = Secret::new(value).masked();
+            assert_eq!(masked, MASK, "{value:?}");
+            for c in value.chars().filter(|c| *c != '*') {
+                assert!(
+                    !masked.contains(c),
+                    "{c:?} of {value:?} shows in {masked:?}"
+                );
+            }
+        }
+        // Nor its length.
+        assert_eq!(Secret::new("a").masked(), Secret::new(VALUE).masked());
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub struct ProfileView {
     /// Whether the secret this profile signs in with (secret key, or remembered password) is
     /// stored. `false` also when the keyring could not be asked (see `ProfileListView`).
     pub has_secret: bool,
-    /// The stored secret, masked (`wJ****EY`), for telling two keys apart.
+    /// `********` when a secret is stored ([`bai_secrets::MASK`]): never a character of it.
     pub secret_masked: Option<String>,
 }
 

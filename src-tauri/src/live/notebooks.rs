@@ -1,11 +1,14 @@
-//! Notebook windows: one per session and app (label `notebook-<session id>-<app>`), showing the
-//! tunnel's auth URL. They match no capability, so their pages cannot call the app; the
-//! navigation policy keeps them on the tunnel; popups to the same origin become more notebook
-//! windows; each profile gets its own webview data directory so cookies stay per cluster.
+//! Notebook windows: one per session and app (label `notebook-<session id>-<app>`), opened on a
+//! fresh single-use auth URL of the tunnel. They match no capability, so their pages cannot call
+//! the app; the navigation policy keeps them on the tunnel's origin; a new-window request (a
+//! `target=_blank` link or `window.open`, made only on a user gesture) to the same origin
+//! becomes another notebook window and one to the web opens the system browser; each profile
+//! gets its own webview data directory (0700) so cookies stay per cluster.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use bai_core::private_fs::private_dir;
 use tauri::webview::NewWindowResponse;
 use tauri::{AppHandle, Manager, Runtime, Url, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
 
@@ -58,28 +61,48 @@ pub fn status_page_url(state: &str, session: &str) -> Url {
     url
 }
 
-/// Where a profile's notebook webviews keep cookies and storage. Under WebDriver automation
-/// WebKitGTK allows one automation context only (the default one), so windows share it there.
-fn data_directory<R: Runtime>(app: &AppHandle<R>, profile_id: &str) -> Option<PathBuf> {
+/// Where a profile's notebook webviews keep cookies and storage: a 0700 folder per profile,
+/// made so here, before WebKit puts anything in it (Tauri would create it with the default
+/// mode). A folder that others can write is refused, with the fix, and the window does not
+/// open. Under WebDriver automation WebKitGTK allows one automation context only (the default
+/// one), so windows share it there.
+fn data_directory<R: Runtime>(
+    app: &AppHandle<R>,
+    profile_id: &str,
+) -> Result<Option<PathBuf>, CommandError> {
     if std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() == Ok("true") {
         tracing::info!(
             "webview automation is on: notebook windows share the default data directory"
         );
-        return None;
+        return Ok(None);
     }
-    match app.path().app_local_data_dir() {
-        Ok(dir) => Some(dir.join("webview").join(sanitize(profile_id))),
+    let base = match app.path().app_local_data_dir() {
+        Ok(dir) => dir,
         Err(e) => {
             tracing::warn!("no app data folder ({e}); notebook cookies use the default store");
-            None
+            return Ok(None);
         }
+    };
+    Ok(Some(profile_data_dir(&base, profile_id)?))
+}
+
+/// `base/webview/<profile>`, each of the three folders made 0700 (see [`data_directory`]).
+pub fn profile_data_dir(base: &Path, profile_id: &str) -> Result<PathBuf, bai_core::Error> {
+    let webview = base.join("webview");
+    let dir = webview.join(sanitize(profile_id));
+    for d in [base, &webview, &dir] {
+        private_dir(d)?;
     }
+    Ok(dir)
 }
 
 static EXTRA_WINDOWS: AtomicU32 = AtomicU32::new(1);
 
-/// Open (or focus) the notebook window for `open` at `url`. `url` carries the tunnel's secret
-/// token the first time; it is never logged.
+/// Open (or focus) the notebook window for `open` at `url`: a fresh auth URL of the tunnel (its
+/// token is single-use and short-lived, so every new window asks the tunnel for one and it is
+/// never kept or logged), or, for a popup of an open window, a URL on the tunnel's origin, where
+/// the cookie of the profile's webview data directory lets it in. The window's origin is the
+/// origin of `url`, whatever loopback address the tunnel listens on.
 pub fn open_window<R: Runtime>(
     app: &AppHandle<R>,
     open: &OpenTunnel,
@@ -96,10 +119,8 @@ pub fn open_window<R: Runtime>(
     } else {
         base.clone()
     };
-    let tunnel_origin = Url::parse(&format!("http://{}/", open.tunnel.local_addr()))
-        .map_err(|e| CommandError::new("internal", format!("bad tunnel address: {e}")))?;
+    let tunnel_origin = origin_of(url)?;
     let status = status_page_url("ended", &open.session_name);
-    let nav_app = app.clone();
     let (nav_tunnel, nav_status) = (tunnel_origin.clone(), status.clone());
     let popup_app = app.clone();
     let popup_open = open.clone();
@@ -113,14 +134,16 @@ pub fn open_window<R: Runtime>(
                 tunnel: &nav_tunnel,
                 status_page: &nav_status,
             };
+            // This hook also sees `<iframe>` loads and cannot tell a click: a navigation is
+            // allowed or refused, and never opens anything outside the window.
             match navigation::decide(&origins, target, Request::Navigate) {
-                Decision::Allow | Decision::NewNotebookWindow => true,
-                Decision::OpenExternally => {
-                    open_externally(&nav_app, target);
-                    false
-                }
-                Decision::Deny => {
-                    tracing::info!(scheme = target.scheme(), "notebook navigation refused");
+                Decision::Allow => true,
+                Decision::OpenExternally | Decision::NewNotebookWindow | Decision::Deny => {
+                    tracing::info!(
+                        scheme = target.scheme(),
+                        host = target.host_str().unwrap_or(""),
+                        "notebook navigation refused"
+                    );
                     false
                 }
             }
@@ -144,12 +167,16 @@ pub fn open_window<R: Runtime>(
                 }
                 Decision::OpenExternally => open_externally(&popup_app, &target),
                 Decision::Allow | Decision::Deny => {
-                    tracing::info!(scheme = target.scheme(), "notebook popup refused");
+                    tracing::info!(
+                        scheme = target.scheme(),
+                        host = target.host_str().unwrap_or(""),
+                        "notebook popup refused"
+                    );
                 }
             }
             NewWindowResponse::Deny
         });
-    if let Some(dir) = data_directory(app, &open.profile_id) {
+    if let Some(dir) = data_directory(app, &open.profile_id)? {
         builder = builder.data_directory(dir);
     }
     let window = builder.build().map_err(|e| {
@@ -169,6 +196,19 @@ pub fn register_window<R: Runtime>(app: &AppHandle<R>, open: &OpenTunnel, label:
     let mut tunnels = state.live.tunnels();
     let entry = tunnels.entry(base).or_insert_with(|| open.clone());
     entry.windows.insert(label.to_owned());
+}
+
+/// `http://host:port/` of a URL with a host (the tunnel's auth URL).
+fn origin_of(url: &Url) -> Result<Url, CommandError> {
+    let origin = url.origin();
+    if !origin.is_tuple() {
+        return Err(CommandError::new(
+            "internal",
+            "the tunnel gave a URL without an origin",
+        ));
+    }
+    Url::parse(&format!("{}/", origin.ascii_serialization()))
+        .map_err(|e| CommandError::new("internal", format!("bad tunnel address: {e}")))
 }
 
 fn open_externally<R: Runtime>(_app: &AppHandle<R>, url: &Url) {
@@ -251,5 +291,41 @@ pub fn window_destroyed<R: Runtime>(app: &AppHandle<R>, label: &str) {
         t.tunnel.close();
         tracing::info!(session = %t.session_name, "tunnel closed with its last window");
         super::watcher::wake(app, &t.profile_id);
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn mode(p: &Path) -> u32 {
+        std::fs::metadata(p).expect("exists").permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn the_profile_data_folders_are_0700() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let base = tmp.path().join("ai.backend.launcher");
+        // As Tauri or an older launcher left it.
+        std::fs::create_dir(&base).expect("mkdir");
+        std::fs::set_permissions(&base, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let dir = profile_data_dir(&base, "p/1").expect("made");
+        assert_eq!(dir, base.join("webview").join("p_1"));
+        for d in [&base, &base.join("webview"), &dir] {
+            assert_eq!(mode(d), 0o700, "{}", d.display());
+        }
+        profile_data_dir(&base, "p/1").expect("again");
+    }
+
+    #[test]
+    fn a_profile_data_folder_others_can_write_is_refused() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let base = tmp.path().join("ai.backend.launcher");
+        let dir = profile_data_dir(&base, "p1").expect("made");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+        let e = profile_data_dir(&base, "p1").expect_err("refused");
+        assert_eq!(e.code(), "unsafe-folder");
     }
 }

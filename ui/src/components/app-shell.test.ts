@@ -31,7 +31,7 @@ const LAB: Profile = {
   caCert: null,
   isDefault: true,
   hasSecret: true,
-  secretMasked: "wJ****EY",
+  secretMasked: "********",
 };
 
 /** Answers each command from `answers`; a function answer is called with the arguments. */
@@ -192,7 +192,7 @@ describe("<bai-app-shell>", () => {
       },
     ]);
     // Now on the profile page: the secret only masked.
-    expect(deep(shell, "[data-testid=detail-secret]")?.textContent?.trim()).toBe("wJ****EY");
+    expect(deep(shell, "[data-testid=detail-secret]")?.textContent?.trim()).toBe("********");
     expect(shell.shadowRoot?.innerHTML ?? "").not.toContain("s3cret-value-typed");
   });
 

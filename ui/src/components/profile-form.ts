@@ -121,7 +121,7 @@ export class ProfileForm extends LitElement {
     const p = this.profile;
     const api = this.kind === "api";
     const secretLabel = api ? "Secret key" : "Password";
-    const keep = p?.hasSecret ? `Leave empty to keep the stored one (${p.secretMasked ?? "****"})` : "";
+    const keep = p?.hasSecret ? `Leave empty to keep the stored one (${p.secretMasked ?? "********"})` : "";
     return html`<div class="panel">
       <h2>${p ? `Edit ${p.name}` : "Add a profile"}</h2>
       <p class="sub">

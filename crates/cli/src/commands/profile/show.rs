@@ -98,8 +98,8 @@ fn secret_lines(ctx: &Context<'_>, p: &Profile) -> Vec<(&'static str, String)> {
         .iter()
         .map(|(label, kind)| {
             let text = match ctx.secret_state(p, *kind) {
-                // A secret key is shown as the official CLI does (head and tail); a password
-                // or session id shows nothing of itself.
+                // No character of a secret is ever shown: a secret key as the fixed mask, a
+                // password or session id as "stored".
                 SecretState::Stored(s) if *kind == SecretKind::SecretKey => s.masked(),
                 SecretState::Stored(_) => "stored".into(),
                 SecretState::Missing => "not stored".into(),

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use bai_core::profile::{ProfileStore, config_dir};
+use bai_core::profile::{KnownDirs, ProfileStore, config_dir};
 use bai_secrets::{KeyringStore, MemoryStore, SecretStore};
 
 use crate::demo::DemoServer;
@@ -49,6 +49,11 @@ impl AppState {
     /// OS keyring (or memory, when `BAI_SECRET_STORE=memory`), the testkit from `BAI_TESTKIT_BIN`.
     pub fn from_env() -> Result<Self, CommandError> {
         let dir = config_dir(None)?;
+        // Remember this config directory, so `bai profile secrets --orphans` run against another
+        // one never calls this one's secrets orphans.
+        if let Err(e) = KnownDirs::from_env(&|k| std::env::var(k).ok()).record(&dir) {
+            tracing::debug!("could not record the config directory: {e}");
+        }
         let secrets: Arc<dyn SecretStore> = match std::env::var(SECRET_STORE_ENV).as_deref() {
             Ok("memory") => {
                 tracing::warn!("{SECRET_STORE_ENV}=memory: secrets are kept in memory only");

@@ -34,7 +34,7 @@ pub struct MenuModel {
 pub struct RunningEntry {
     pub profile_id: String,
     pub session_id: String,
-    /// "<session> (<profile>)"
+    /// "<session> (<profile>)", with ", degraded" for `RUNNING_DEGRADED`.
     pub label: String,
 }
 
@@ -64,7 +64,11 @@ pub fn menu_model<R: Runtime>(app: &AppHandle<R>) -> MenuModel {
                 .map(|s| RunningEntry {
                     profile_id: snap.profile_id.clone(),
                     session_id: s.id.clone(),
-                    label: format!("{} ({})", s.name, snap.profile_name),
+                    label: if s.degraded {
+                        format!("{} ({}), degraded", s.name, snap.profile_name)
+                    } else {
+                        format!("{} ({})", s.name, snap.profile_name)
+                    },
                 })
                 .collect::<Vec<_>>()
         })

@@ -217,6 +217,88 @@ fn edit_rename_default_and_remove() {
     assert_eq!(gone["code"], "profile-not-found");
 }
 
+/// Issue 11: the app's edit goes through the core's edit rule. A form that does not send the
+/// TLS fields keeps them; a new endpoint or email clears the login session; a bad resource is
+/// refused.
+#[test]
+fn editing_keeps_tls_clears_the_login_session_and_checks_resources() {
+    let t = app();
+    let w = launcher(&t.app);
+    let ca = t.dir.path().join("private-ca.pem");
+    std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\n").expect("ca");
+    let a = ok(
+        &w,
+        "add_profile",
+        json!({"input": {
+            "name": "Lab", "endpoint": "https://web.example.com", "kind": "webserver",
+            "email": "me@example.com", "caCert": ca.display().to_string(),
+            "skipTlsVerify": true}}),
+    );
+    let id = a["id"].as_str().expect("id").to_owned();
+    let session = SecretRef::new(&id, SecretKind::LoginSession);
+    t.secrets
+        .set(&session, &bai_secrets::Secret::new("old-session-id"))
+        .expect("set");
+
+    // The form as it was: no caCert, no skipTlsVerify. A rename keeps both, and the session.
+    let renamed = ok(
+        &w,
+        "update_profile",
+        json!({"id": id, "input": {
+            "name": "Lab 2", "endpoint": "https://web.example.com", "kind": "webserver",
+            "email": "me@example.com"}}),
+    );
+    assert_eq!(renamed["name"], "Lab 2");
+    assert_eq!(renamed["caCert"], ca.display().to_string());
+    assert_eq!(renamed["skipTlsVerify"], true);
+    assert!(t.secrets.get(&session).expect("get").is_some());
+
+    for (endpoint, email) in [
+        ("https://other.example.com", "me@example.com"),
+        ("https://other.example.com", "someone@example.com"),
+    ] {
+        t.secrets
+            .set(&session, &bai_secrets::Secret::new("old-session-id"))
+            .expect("set");
+        ok(
+            &w,
+            "update_profile",
+            json!({"id": id, "input": {
+                "name": "Lab 2", "endpoint": endpoint, "kind": "webserver", "email": email}}),
+        );
+        assert_eq!(
+            t.secrets.get(&session).expect("get"),
+            None,
+            "{endpoint} {email}: the old login session is gone"
+        );
+    }
+
+    let bad = call(
+        &w,
+        "update_profile",
+        json!({"id": id, "input": {
+            "name": "Lab 2", "endpoint": "https://other.example.com", "kind": "webserver",
+            "email": "someone@example.com", "resources": {"mem": "banana"}}}),
+    )
+    .expect_err("refused");
+    assert_eq!(bad["code"], "invalid-input");
+    assert!(
+        bad["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("banana")),
+        "{bad}"
+    );
+    let cleared = ok(
+        &w,
+        "update_profile",
+        json!({"id": id, "input": {
+            "name": "Lab 2", "endpoint": "https://other.example.com", "kind": "webserver",
+            "email": "someone@example.com", "caCert": "", "skipTlsVerify": false}}),
+    );
+    assert_eq!(cleared["caCert"], Value::Null);
+    assert_eq!(cleared["skipTlsVerify"], false);
+}
+
 #[test]
 fn invalid_input_is_refused_with_its_code() {
     let t = app();
@@ -296,6 +378,42 @@ fn settings_persist_with_the_default_profiles_quick_start() {
             .expect("view");
     assert_eq!(serde_json::to_value(&again).expect("json"), saved);
     assert!(t.dir.path().join("settings.toml").exists());
+}
+
+/// The app finds orphans with the core's rule: a profile in another known config directory
+/// (here the default one) keeps its secrets.
+#[test]
+fn orphans_are_judged_across_config_dirs() {
+    let t = app();
+    let state = t.app.state::<AppState>();
+    let default_dir = t.dir.path().join("default-config");
+    let elsewhere = bai_core::profile::ProfileStore::new(&default_dir)
+        .add(
+            bai_core::profile::ProfileDraft {
+                name: "work".into(),
+                endpoint: "https://api.example.com".into(),
+                access_key: Some(ADMIN_ACCESS_KEY.into()),
+                ..Default::default()
+            },
+            false,
+        )
+        .expect("add");
+    let used = SecretRef::new(&elsewhere.id, SecretKind::SecretKey);
+    let orphan = SecretRef::new("00000000-dead-beef-0000-000000000000", SecretKind::Password);
+    for r in [&used, &orphan] {
+        t.secrets
+            .set(r, &bai_secrets::Secret::new("x"))
+            .expect("set");
+    }
+    let view = bai_launcher::commands::profiles::orphans(
+        &state,
+        &bai_core::profile::KnownDirs::at(&default_dir),
+    )
+    .expect("orphans");
+    let ids: Vec<&str> = view.orphans.iter().map(|o| o.profile_id.as_str()).collect();
+    assert_eq!(ids, ["00000000-dead-beef-0000-000000000000"]);
+    assert!(view.blocked.is_empty(), "{:?}", view.blocked);
+    assert_eq!(view.config_dirs.len(), 2, "{:?}", view.config_dirs);
 }
 
 #[test]

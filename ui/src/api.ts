@@ -52,6 +52,7 @@ type Command =
   | "test_connection"
   | "detect_endpoint"
   | "import_env_profile"
+  | "orphan_secrets"
   | "get_settings"
   | "save_settings"
   | "start_demo"
@@ -228,9 +229,29 @@ export function testConnection(id: string): Promise<ConnectionReport> {
   return call<ConnectionReport>("test_connection", { id });
 }
 
-/** Probes an address (an API endpoint, or a pasted web UI page) for its kind. */
-export function detectEndpoint(url: string): Promise<Detected> {
-  return call<Detected>("detect_endpoint", { url });
+/** Probes an address (an API endpoint, or a pasted web UI page) for its kind, trusting the
+ * form's CA certificate file or skipping verification when the form says so. */
+export function detectEndpoint(
+  url: string,
+  tls: { caCert?: string | null; skipTlsVerify?: boolean } = {},
+): Promise<Detected> {
+  return call<Detected>("detect_endpoint", {
+    url,
+    caCert: tls.caCert ?? null,
+    skipTlsVerify: tls.skipTlsVerify ?? false,
+  });
+}
+
+/** Keyring secrets no profile in any known config directory uses (ids and kinds only). */
+export interface Orphans {
+  orphans: { profileId: string; kind: string }[];
+  configDirs: string[];
+  /** Why nothing is called an orphan right now (a profiles file that cannot be read, ...). */
+  blocked: string[];
+}
+
+export function orphanSecrets(): Promise<Orphans> {
+  return call<Orphans>("orphan_secrets");
 }
 
 /** A profile from the official client's BACKEND_* variables in the launcher's environment. */
@@ -256,12 +277,20 @@ export function uiReady(): Promise<number> {
   return call<number>("ui_ready");
 }
 
+/** `bai_core::client::StatusPhase`. */
+export type StatusPhase = "running" | "transitional" | "ended" | "unknown";
+
 /** One session in a profile's list (mirrors `live::views::SessionView`). */
 export interface Session {
   id: string;
   name: string;
   image: string | null;
+  /** As the server sent it (shown as is, statuses the app does not know included). */
   status: string;
+  /** What the status means (core's one classification); badges and actions follow this. */
+  phase: StatusPhase;
+  /** Running, but the server reports a problem (`RUNNING_DEGRADED`). */
+  degraded: boolean;
   statusInfo: string | null;
   createdAt: string | null;
   /** Slot → amount, e.g. `{cpu: "1", mem: "1073741824"}`. */

@@ -44,3 +44,29 @@ export function shortImage(ref: string | null): string {
   const i = ref.lastIndexOf("/");
   return i >= 0 ? ref.slice(i + 1) : ref;
 }
+
+/** How a session's status badge looks: the status text as is, a class from its phase. */
+export interface StatusBadge {
+  text: string;
+  cls: string;
+  title: string;
+}
+
+/** The badge for a session status. The text is always the server's own; the meaning comes
+ * from the phase the core assigned, never from parsing the text. */
+export function statusBadge(s: { status: string; phase: string; degraded: boolean }): StatusBadge {
+  const text = s.status || "?";
+  if (s.degraded) {
+    return { text, cls: "status phase-running degraded", title: "Running, but the server reports a problem" };
+  }
+  switch (s.phase) {
+    case "running":
+      return { text, cls: "status phase-running", title: "Running" };
+    case "transitional":
+      return { text, cls: "status phase-transitional", title: "In progress: the session is not over" };
+    case "ended":
+      return { text, cls: "status phase-ended", title: "Ended" };
+    default:
+      return { text, cls: "status phase-unknown", title: "A status this launcher does not know, shown as the server sent it" };
+  }
+}

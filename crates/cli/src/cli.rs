@@ -43,9 +43,9 @@ pub enum Command {
     /// Manage profiles: one per Backend.AI account (secrets stay in the OS keyring).
     #[command(subcommand)]
     Profile(Box<ProfileCmd>),
-    /// List your compute sessions (active ones; --all adds ended ones).
+    /// List your compute sessions (your active ones; --all: every session you may see).
     Sessions {
-        /// Include terminated, cancelled and failed sessions.
+        /// Every session you may see: ended ones too and, for an admin, other users'.
         #[arg(long)]
         all: bool,
     },
@@ -218,12 +218,15 @@ pub enum ProfileCmd {
     },
     /// Inspect secrets in the keyring.
     Secrets {
-        /// List secrets whose profile no longer exists.
+        /// List secrets that no profile in any known config directory uses.
         #[arg(long)]
         orphans: bool,
-        /// Delete the orphans.
+        /// Delete the orphans (asks first on a terminal; elsewhere needs --yes).
         #[arg(long, requires = "orphans")]
         clean: bool,
+        /// With --clean: delete without asking.
+        #[arg(long, short = 'y', requires = "clean")]
+        yes: bool,
     },
 }
 
@@ -263,7 +266,8 @@ pub struct FieldArgs {
     /// Quick-start resource preset name.
     #[arg(long)]
     pub preset: Option<String>,
-    /// Quick-start resource, SLOT=AMOUNT (repeatable), e.g. cpu=2 mem=4g.
+    /// Quick-start resource, SLOT=AMOUNT (repeatable; each sets one slot, the others are kept;
+    /// SLOT= removes one), e.g. cpu=2 mem=4g.
     #[arg(long = "resource", value_name = "SLOT=AMOUNT")]
     pub resources: Vec<String>,
     /// Quick-start app (default jupyterlab).

@@ -186,9 +186,10 @@ async fn launch_prints_progress_and_a_working_url_and_ctrl_c_keeps_the_session()
         .expect("client");
     let r = http.get(&url).send().await.expect("GET the auth URL");
     assert_eq!(r.status().as_u16(), 200);
+    let origin = url.split("/__launcher").next().expect("origin");
+    let r = http.get(format!("{origin}/")).send().await.expect("GET /");
     assert_eq!(r.text().await.expect("body"), "hello from the app");
     // Without the cookie, nothing reaches the app.
-    let origin = url.split("/__launcher").next().expect("origin");
     let bare = reqwest::Client::new()
         .get(format!("{origin}/"))
         .send()
@@ -443,6 +444,13 @@ async fn the_browser_command_line_holds_no_secret_and_its_link_works_once() {
         .build()
         .expect("client");
     let r = browser.get(&url).send().await.expect("the link");
+    assert_eq!(r.status().as_u16(), 200);
+    let origin = url.split("/__launcher").next().expect("origin");
+    let r = browser
+        .get(format!("{origin}/"))
+        .send()
+        .await
+        .expect("GET /");
     assert_eq!(r.text().await.expect("body"), "hello from the app");
     // The same link again, as another user who copied it would try: dead.
     let again = reqwest::Client::builder()

@@ -12,7 +12,7 @@ use bai_secrets::{Secret, SecretKind, SecretRef, SecretStore};
 use crate::client::{Client, ClientConfig, Credentials, TlsOptions};
 use crate::endpoint::{Endpoint, EndpointKind};
 use crate::error::{Error, Result};
-use crate::profile::Profile;
+use crate::profile::{Profile, TlsSettings};
 
 /// The connection settings of a profile (endpoint, kind, domain, TLS), without credentials.
 pub fn client_config(profile: &Profile) -> Result<ClientConfig> {
@@ -24,20 +24,29 @@ pub fn client_config(profile: &Profile) -> Result<ClientConfig> {
 
 /// The profile's TLS settings with the CA file read in.
 pub fn tls_options(profile: &Profile) -> Result<TlsOptions> {
-    let ca_cert_pem = match &profile.tls.ca_cert {
+    load_tls(&profile.tls, Some(&profile.name))
+}
+
+/// TLS settings (a CA file, skip-verify) as [`TlsOptions`], with the CA file read in: for a
+/// profile, or for a form that is not a profile yet (`profile` is then `None`), such as the
+/// app's Detect. Every way a profile reaches the cluster starts here.
+pub fn load_tls(settings: &TlsSettings, profile: Option<&str>) -> Result<TlsOptions> {
+    let ca_cert_pem = match &settings.ca_cert {
         Some(path) => Some(std::fs::read(path).map_err(|e| Error::ConfigIo {
             action: "read the CA certificate".into(),
             path: path.display().to_string(),
-            detail: format!(
-                "{e}; fix the path with `bai profile edit {} --ca-cert FILE`",
-                profile.name
-            ),
+            detail: match profile {
+                Some(name) => {
+                    format!("{e}; fix the path with `bai profile edit {name} --ca-cert FILE`")
+                }
+                None => format!("{e}; choose a readable PEM file"),
+            },
         })?),
         None => None,
     };
     Ok(TlsOptions {
         ca_cert_pem,
-        accept_invalid_certs: profile.tls.skip_verify,
+        accept_invalid_certs: settings.skip_verify,
     })
 }
 

@@ -91,7 +91,7 @@ pub enum Error {
     Dns { host: String },
 
     #[error(
-        "TLS failure talking to {url}: {detail}. If the cluster uses a private CA, add its certificate to the profile"
+        "TLS failure talking to {url}: {detail}. If the cluster uses a private CA, set the profile's CA certificate (`--ca-cert FILE`, or the CA field of the profile in the app); skipping verification (`--insecure-skip-verify`) is a last resort for test clusters"
     )]
     Tls { url: String, detail: String },
 

@@ -7,6 +7,7 @@
 //! - [`error`]: the crate's one error enum, with stable codes
 //! - [`private_fs`]: folders (0700) and files (0600) only this user can reach
 //! - [`logging`]: the log filter both front ends use, and the app's private log file
+//! - [`resources`]: resource amounts (cpu, mem, ...) checked in one place
 //! - [`text`]: server text made safe to print on a terminal
 
 pub mod account;
@@ -17,6 +18,7 @@ pub mod launch;
 pub mod logging;
 pub mod private_fs;
 pub mod profile;
+pub mod resources;
 pub mod signing;
 pub mod text;
 pub mod version;

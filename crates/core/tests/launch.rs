@@ -463,3 +463,32 @@ async fn an_app_the_session_does_not_offer_names_the_ones_it_does() {
         "{msg}"
     );
 }
+
+#[tokio::test]
+async fn statuses_of_26x_and_unknown_ones_do_not_end_a_launch() {
+    let kit = fast_kit().await;
+    kit.control().hold_new_sessions_at(Some(Status::Preparing));
+    // Events stop after the first: the reported statuses are seen by polling.
+    kit.control().sse_break_after(Some(1));
+    let (launcher, _) = launcher(&kit);
+    let name = name("st26");
+    let handle = launcher.launch(request(&name));
+    wait_status(&handle, SessionStatus::Preparing).await;
+    for status in [
+        "PREEMPTED",
+        "RESCHEDULING",
+        "DEPRIORITIZING",
+        "FROBNICATING",
+    ] {
+        assert!(kit.control().report_status(&name, Some(status)));
+        wait_status(&handle, SessionStatus::parse(status)).await;
+        assert!(
+            !handle.progress().borrow().phase.is_final(),
+            "{status} ended the launch"
+        );
+    }
+    kit.control().report_status(&name, None);
+    kit.control().release(&name);
+    let ready = handle.result().await.expect("ready after all");
+    assert_eq!(ready.session_name, name);
+}

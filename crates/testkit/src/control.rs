@@ -178,6 +178,45 @@ impl Control {
         sessions::terminate_remotely(&self.state, id);
         true
     }
+    /// Make the server report `status` for this session (any string: a 26.x status such as
+    /// `PREEMPTED`, or one no client knows); `None` reports its real status again. The session
+    /// keeps behaving as its real status. False if the session is unknown.
+    pub fn report_status(&self, name_or_id: &str, status: Option<&str>) -> bool {
+        let Some(id) = self.session_id(name_or_id) else {
+            return false;
+        };
+        if let Some(s) = self.state.world().sessions.iter_mut().find(|s| s.id == id) {
+            s.reported_status = status.map(str::to_owned);
+        }
+        self.state.notify_changed();
+        true
+    }
+    /// Add `count` copies of a session (same owner, status and image; names
+    /// `<name>-<i>`, each a second older than the last), e.g. to fill several list pages.
+    /// Returns the new ids; empty if the session is unknown.
+    pub fn add_copies(&self, name_or_id: &str, count: usize) -> Vec<uuid::Uuid> {
+        let Some(id) = self.session_id(name_or_id) else {
+            return Vec::new();
+        };
+        let mut w = self.state.world();
+        let Some(template) = w.sessions.iter().find(|s| s.id == id).cloned() else {
+            return Vec::new();
+        };
+        let mut ids = Vec::with_capacity(count);
+        for i in 0..count {
+            let mut s = template.clone();
+            s.id = uuid::Uuid::new_v4();
+            s.kernel_id = uuid::Uuid::new_v4();
+            s.name = format!("{}-{i}", template.name);
+            s.created_at = template.created_at
+                - chrono::Duration::seconds(i64::try_from(i).unwrap_or(i64::MAX) + 1);
+            ids.push(s.id);
+            w.sessions.push(s);
+        }
+        drop(w);
+        self.state.notify_changed();
+        ids
+    }
     pub fn sse_break_after(&self, n: Option<usize>) {
         self.state.world().sse_break_after = n;
     }
@@ -364,6 +403,11 @@ struct SessionBody {
     status_info: Option<String>,
 }
 #[derive(Deserialize)]
+struct ReportStatusBody {
+    session: String,
+    status: Option<String>,
+}
+#[derive(Deserialize)]
 struct NBody {
     n: Option<usize>,
 }
@@ -387,6 +431,18 @@ fn ctl(state: &AppState) -> Control {
 /// axum's 4xx rejections.
 pub fn routes(state: AppState) -> Router {
     Router::<AppState>::new()
+        .route(
+            "/__testkit/report-status",
+            post(
+                |State(s): State<AppState>, Json(b): Json<ReportStatusBody>| async move {
+                    if ctl(&s).report_status(&b.session, b.status.as_deref()) {
+                        ok().into_response()
+                    } else {
+                        unknown_session(&b.session)
+                    }
+                },
+            ),
+        )
         .route(
             "/__testkit/clock",
             post(

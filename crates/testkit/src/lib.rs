@@ -19,6 +19,7 @@ mod server;
 pub mod sessions;
 mod state;
 mod stream;
+mod tls;
 mod webserver;
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -38,6 +39,7 @@ pub use config::{
 pub use control::{Control, FaultKind, FaultRule, RecordedRequest, SessionSummary};
 pub use jupyter::{JUPYTER_ENV, JupyterProcess, find_executable as find_jupyter};
 pub use sessions::Status;
+pub use tls::TlsMaterial;
 
 use state::{AppState, Shared};
 
@@ -52,6 +54,8 @@ pub enum Error {
     },
     #[error("JupyterLab did not start: {0}")]
     Jupyter(String),
+    #[error("cannot serve HTTPS: {0}")]
+    Tls(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -64,6 +68,8 @@ pub struct TestKit {
     webserver_addr: SocketAddr,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    /// Set when both listeners serve HTTPS (see [`TestKit::start_https`]).
+    tls: Option<TlsMaterial>,
 }
 
 async fn bind(what: &'static str, port: u16) -> Result<TcpListener> {
@@ -81,6 +87,11 @@ fn serve(
         let shutdown = async move {
             let _ = stop.wait_for(|s| *s).await;
         };
+        // Like the real manager (aiohttp): no Nagle delay on small frames and answers.
+        use axum::serve::ListenerExt;
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         if let Err(e) = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await
@@ -90,9 +101,41 @@ fn serve(
     })
 }
 
+/// [`serve`] behind a TLS handshake.
+fn serve_tls(
+    listener: TcpListener,
+    tls: &TlsMaterial,
+    app: axum::Router,
+    mut stop: watch::Receiver<bool>,
+) -> Result<JoinHandle<()>> {
+    let listener = tls::TlsListener::new(listener, tls).map_err(|e| Error::Tls(e.to_string()))?;
+    Ok(tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = stop.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::error!("listener stopped: {e}");
+        }
+    }))
+}
+
 impl TestKit {
     /// Binds both listeners (port 0 = any free port) and starts serving.
-    pub async fn start(mut config: Config) -> Result<TestKit> {
+    pub async fn start(config: Config) -> Result<TestKit> {
+        TestKit::start_with(config, None).await
+    }
+
+    /// Like [`start`](TestKit::start), but both listeners serve HTTPS with a certificate from a
+    /// private CA made for this run; [`ca_pem`](TestKit::ca_pem) is what a client must trust.
+    pub async fn start_https(config: Config) -> Result<TestKit> {
+        let tls = TlsMaterial::generate().map_err(Error::Tls)?;
+        TestKit::start_with(config, Some(tls)).await
+    }
+
+    async fn start_with(mut config: Config, tls: Option<TlsMaterial>) -> Result<TestKit> {
         let m = bind("manager", config.manager_port).await?;
         let w = bind("webserver", config.webserver_port).await?;
         let manager_addr = m.local_addr().map_err(|source| Error::Bind {
@@ -127,21 +170,35 @@ impl TestKit {
             server::date_header,
         ));
         let (stop, rx) = watch::channel(false);
-        let tasks = vec![serve(m, manager, rx.clone()), serve(w, web, rx)];
+        let tasks = match &tls {
+            None => vec![serve(m, manager, rx.clone()), serve(w, web, rx)],
+            Some(t) => vec![
+                serve_tls(m, t, manager, rx.clone())?,
+                serve_tls(w, t, web, rx)?,
+            ],
+        };
         Ok(TestKit {
             state,
             manager_addr,
             webserver_addr,
             stop,
             tasks,
+            tls,
         })
     }
 
+    fn scheme(&self) -> &'static str {
+        if self.tls.is_some() { "https" } else { "http" }
+    }
     pub fn manager_url(&self) -> String {
-        format!("http://{}", self.manager_addr)
+        format!("{}://{}", self.scheme(), self.manager_addr)
     }
     pub fn webserver_url(&self) -> String {
-        format!("http://{}", self.webserver_addr)
+        format!("{}://{}", self.scheme(), self.webserver_addr)
+    }
+    /// The private CA's certificate (PEM) when serving HTTPS.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.tls.as_ref().map(|t| t.ca_pem.as_str())
     }
     pub fn config(&self) -> &Config {
         &self.state.config

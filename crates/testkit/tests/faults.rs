@@ -142,3 +142,72 @@ async fn controls_work_over_http() {
             .any(|r| r["path"] == "/auth/role")
     );
 }
+
+#[tokio::test]
+async fn a_session_reports_any_status_the_control_api_sets() {
+    let kit = TestKit::start(Config::default()).await.expect("start");
+    let c = common::client();
+    let base = kit.manager_url();
+    let token = kit.control_token();
+    common::create(&kit, "shown-1").await;
+    let set = |status: serde_json::Value, session: &'static str| {
+        c.post(format!("{base}/__testkit/report-status"))
+            .bearer_auth(token)
+            .json(&serde_json::json!({"session": session, "status": status}))
+            .send()
+    };
+    let q = "query($ak:String) { compute_session_list(limit:10, offset:0, status:null, access_key:$ak) { items { name status } total_count } }";
+    for status in ["PREEMPTED", "RUNNING_DEGRADED", "FROBNICATING"] {
+        assert_eq!(
+            set(serde_json::json!(status), "shown-1")
+                .await
+                .expect("send")
+                .status()
+                .as_u16(),
+            200
+        );
+        let (st, v) = common::json(
+            common::post(
+                &kit,
+                "/admin/gql",
+                &serde_json::json!({"query": q, "variables": {}}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(st, 200, "{v}");
+        assert_eq!(
+            v["data"]["compute_session_list"]["items"][0]["status"], status,
+            "{v}"
+        );
+        // A status filter of known names does not match a status it does not name.
+        let (_, v) = common::json(
+            common::post(
+                &kit,
+                "/admin/gql",
+                &serde_json::json!({"query": "query { compute_session_list(limit:10, offset:0, status:\"RUNNING,PENDING\") { total_count } }"}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(v["data"]["compute_session_list"]["total_count"], 0, "{v}");
+    }
+    // null reports the real status again; an unknown session is a 404.
+    assert_eq!(
+        set(serde_json::Value::Null, "shown-1")
+            .await
+            .expect("send")
+            .status()
+            .as_u16(),
+        200
+    );
+    assert_ne!(kit.control().sessions()[0].status.as_str(), "FROBNICATING");
+    assert_eq!(
+        set(serde_json::json!("X"), "nope")
+            .await
+            .expect("send")
+            .status()
+            .as_u16(),
+        404
+    );
+}

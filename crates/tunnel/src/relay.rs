@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{self, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use crate::config::TunnelConfig;
 
@@ -32,7 +32,16 @@ pub enum ConnectError {
 }
 
 impl ConnectError {
-    /// Worth retrying soon: the app or the server is still starting.
+    /// The [`bai_core::Error::Tls`] inside, when the TLS handshake failed.
+    pub fn as_tls(&self) -> Option<(&str, &str)> {
+        match self {
+            ConnectError::Request(bai_core::Error::Tls { url, detail }) => Some((url, detail)),
+            _ => None,
+        }
+    }
+
+    /// Worth retrying soon: the app or the server is still starting. A TLS failure (unknown
+    /// CA, name mismatch, expired) never is.
     pub fn is_transient(&self) -> bool {
         match self {
             ConnectError::Status { status } => *status >= 500,
@@ -65,14 +74,24 @@ pub async fn connect(
         .read_buffer_size(256 * 1024)
         .max_message_size(Some(config.max_ws_message))
         .max_frame_size(Some(config.max_ws_message));
-    let open = tokio_tungstenite::connect_async_with_config(http, Some(ws_config), true);
+    // The profile's TLS trust (its CA, skip-verify): the same config its HTTP calls use.
+    let tls = Connector::Rustls(client.tls_config());
+    let open =
+        tokio_tungstenite::connect_async_tls_with_config(http, Some(ws_config), true, Some(tls));
     match tokio::time::timeout(timeout, open).await {
         Err(_) => Err(ConnectError::Timeout(timeout)),
         Ok(Ok((ws, _))) => Ok(ws),
         Ok(Err(tungstenite::Error::Http(resp))) => Err(ConnectError::Status {
             status: resp.status().as_u16(),
         }),
-        Ok(Err(e)) => Err(ConnectError::Ws(e.to_string())),
+        Ok(Err(e)) => {
+            let mut shown = req.url.clone();
+            shown.set_query(None);
+            match bai_core::client::tls_failure(&e, shown.as_str()) {
+                Some(tls) => Err(ConnectError::Request(tls)),
+                None => Err(ConnectError::Ws(e.to_string())),
+            }
+        }
     }
 }
 
@@ -87,8 +106,20 @@ pub async fn probe(
     let start_path = &config.start_path;
     let mut ws = match connect(client, session, app, config).await {
         Ok(ws) => ws,
-        Err(e) if e.is_transient() => return ProbeOutcome::NotYet(e.to_string()),
-        Err(e) => return ProbeOutcome::Failed(e.to_string()),
+        Err(e) => {
+            // A TLS failure (unknown CA, name mismatch, expired) ends the launch at once.
+            if let Some((url, detail)) = e.as_tls() {
+                return ProbeOutcome::Tls {
+                    url: url.to_owned(),
+                    detail: detail.to_owned(),
+                };
+            }
+            return if e.is_transient() {
+                ProbeOutcome::NotYet(e.to_string())
+            } else {
+                ProbeOutcome::Failed(e.to_string())
+            };
+        }
     };
     let request = format!(
         "GET {start_path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: bai-launcher-probe\r\nConnection: close\r\n\r\n"

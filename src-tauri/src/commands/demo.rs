@@ -43,8 +43,9 @@ pub async fn start(state: &AppState) -> Result<ProfileView, CommandError> {
         domain: None,
         project: None,
         resource_group: None,
-        skip_tls_verify: false,
-        ca_cert: None,
+        skip_tls_verify: Some(false),
+        ca_cert: Some(String::new()),
+        resources: None,
         secret: Some(info.secret_key.clone()),
         make_default: false,
     };

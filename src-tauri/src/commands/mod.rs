@@ -27,6 +27,7 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         profiles::test_connection,
         profiles::detect_endpoint,
         profiles::import_env_profile,
+        profiles::orphan_secrets,
         settings::get_settings,
         settings::save_settings,
         demo::start_demo,

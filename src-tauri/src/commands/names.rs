@@ -14,6 +14,7 @@ pub const COMMANDS: &[&str] = &[
     "test_connection",
     "detect_endpoint",
     "import_env_profile",
+    "orphan_secrets",
     "get_settings",
     "save_settings",
     "start_demo",

@@ -4,14 +4,18 @@
 use std::path::PathBuf;
 
 use bai_core::account::{self, EnvAccount};
-use bai_core::client::{TlsOptions, detect};
-use bai_core::profile::{Profile, ProfileDraft, TlsSettings};
+use bai_core::client::detect;
+use bai_core::profile::{
+    KnownDirs, LaunchPreset, Profile, ProfileDraft, ProfilePatch, TlsSettings, edit_profile,
+    find_orphans,
+};
 use bai_core::{Endpoint, EndpointKind};
 use bai_secrets::SecretStore;
 use tauri::State;
 
 use super::views::{
-    ConnectionReport, DetectedView, ProfileInput, ProfileListView, ProfileView, signing_secret,
+    ConnectionReport, DetectedView, OrphanView, OrphansView, ProfileInput, ProfileListView,
+    ProfileView, signing_secret,
 };
 use crate::error::CommandError;
 use crate::state::AppState;
@@ -64,8 +68,8 @@ pub fn view(state: &AppState, id: &str) -> Result<ProfileView, CommandError> {
     )
 }
 
-fn draft(input: &ProfileInput) -> ProfileDraft {
-    ProfileDraft {
+fn draft(input: &ProfileInput) -> Result<ProfileDraft, CommandError> {
+    Ok(ProfileDraft {
         name: input.name.clone(),
         endpoint: input.endpoint.clone(),
         kind: Some(input.kind),
@@ -75,16 +79,44 @@ fn draft(input: &ProfileInput) -> ProfileDraft {
         domain: input.domain.clone(),
         project: input.project.clone(),
         resource_group: input.resource_group.clone(),
-        tls: TlsSettings {
-            ca_cert: input
-                .ca_cert
-                .as_deref()
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-                .map(PathBuf::from),
-            skip_verify: input.skip_tls_verify,
+        quick_start: LaunchPreset {
+            resources: bai_core::resources::validate_all(
+                &input.resources.clone().unwrap_or_default(),
+            )?,
+            ..LaunchPreset::default()
         },
-        ..ProfileDraft::default()
+        tls: TlsSettings {
+            ca_cert: input.ca_cert.as_deref().and_then(ca_path),
+            skip_verify: input.skip_tls_verify.unwrap_or(false),
+        },
+    })
+}
+
+fn ca_path(text: &str) -> Option<PathBuf> {
+    Some(text.trim())
+        .filter(|c| !c.is_empty())
+        .map(PathBuf::from)
+}
+
+/// The edit the form asks for: only what it sends changes. A form that leaves out `caCert` or
+/// `skipTlsVerify` keeps the profile's TLS settings (an empty `caCert` removes the CA).
+fn patch(input: &ProfileInput) -> ProfilePatch {
+    ProfilePatch {
+        name: Some(input.name.clone()),
+        endpoint: Some(input.endpoint.clone()),
+        kind: Some(input.kind),
+        access_key: input.access_key.clone(),
+        email: input.email.clone(),
+        // The form's checkbox exists only for web UI server profiles.
+        remember_password: (input.kind == EndpointKind::Webserver)
+            .then_some(input.remember_password),
+        domain: input.domain.clone(),
+        project: input.project.clone(),
+        resource_group: input.resource_group.clone(),
+        resources: input.resources.clone(),
+        ca_cert: input.ca_cert.as_deref().map(ca_path),
+        skip_verify: input.skip_tls_verify,
+        ..ProfilePatch::default()
     }
 }
 
@@ -97,7 +129,7 @@ pub async fn add_profile(
 }
 
 pub async fn add(state: &AppState, input: ProfileInput) -> Result<ProfileView, CommandError> {
-    let profile = state.profiles.add(draft(&input), input.make_default)?;
+    let profile = state.profiles.add(draft(&input)?, input.make_default)?;
     if let Err(e) = store_secret(state, &profile, &input).await {
         // A profile that cannot sign in is worse than none: undo, so a retry can use the name.
         if let Err(undo) = state.profiles.remove(&profile.id) {
@@ -148,26 +180,15 @@ pub async fn update(
     id: &str,
     input: ProfileInput,
 ) -> Result<ProfileView, CommandError> {
-    let old = state.profiles.load()?.get(id)?.clone();
-    let mut updated = draft(&input).into_profile()?;
-    updated.id = old.id.clone();
-    updated.quick_start = old.quick_start.clone();
-    let kind_changed = updated.kind != old.kind;
-    let forget_password = updated.kind == EndpointKind::Webserver && !updated.remember_password;
-    let updated = state.profiles.replace(updated)?;
-    if kind_changed {
-        // The old kind's secrets cannot sign in as the new kind.
-        state.secrets.delete_profile(&updated.id)?;
-    } else if forget_password {
-        state
-            .secrets
-            .delete(&signing_secret(&updated.id, updated.kind))?;
-    }
+    // What an edit keeps and clears (TLS kept, login session cleared on a new endpoint, email
+    // or kind) is the core's rule, shared with `bai profile edit`.
+    let edited = edit_profile(&state.profiles, state.secrets.as_ref(), id, &patch(&input))?;
+    let updated = edited.profile;
     store_secret(state, &updated, &input).await?;
     if input.make_default {
         state.profiles.set_default(&updated.id)?;
     }
-    tracing::info!(profile = %updated.name, "profile updated");
+    tracing::info!(profile = %updated.name, login_cleared = edited.login_session_cleared, "profile updated");
     view(state, &updated.id)
 }
 
@@ -185,7 +206,8 @@ pub async fn rename_profile(
 #[tauri::command]
 pub async fn remove_profile(state: State<'_, AppState>, id: String) -> Result<(), CommandError> {
     let removed = state.profiles.remove(&id)?;
-    // The profile is gone; secrets left behind are harmless, and `bai` can list orphans.
+    // The profile is gone; secrets left behind are harmless, and `orphan_secrets` (and
+    // `bai profile secrets --orphans`) find them.
     if let Err(e) = state.secrets.delete_profile(&removed.id) {
         tracing::warn!(profile = %removed.name, "secrets not deleted: {e}");
     }
@@ -231,15 +253,52 @@ pub async fn test(state: &AppState, id: &str) -> Result<ConnectionReport, Comman
     })
 }
 
+/// `detect_endpoint`: probe an address with the form's TLS settings (its CA file and
+/// skip-verify), the same trust the profile will use once saved.
 #[tauri::command]
-pub async fn detect_endpoint(url: String) -> Result<DetectedView, CommandError> {
+pub async fn detect_endpoint(
+    url: String,
+    ca_cert: Option<String>,
+    skip_tls_verify: Option<bool>,
+) -> Result<DetectedView, CommandError> {
     let endpoint = Endpoint::parse(&url)?;
-    let d = detect(&endpoint, &TlsOptions::default()).await?;
+    let tls = TlsSettings {
+        ca_cert: ca_cert.filter(|p| !p.trim().is_empty()).map(PathBuf::from),
+        skip_verify: skip_tls_verify.unwrap_or(false),
+    };
+    let d = detect(&endpoint, &account::load_tls(&tls, None)?).await?;
     Ok(DetectedView {
         endpoint: d.endpoint.to_string(),
         kind: d.kind,
         api_version: d.version.map(|v| v.to_string()),
         manager_version: d.manager_version,
+    })
+}
+
+/// `orphan_secrets`: secrets no profile in any known config directory uses (read-only; `bai
+/// profile secrets --orphans --clean` deletes them after asking).
+#[tauri::command]
+pub async fn orphan_secrets(state: State<'_, AppState>) -> Result<OrphansView, CommandError> {
+    orphans(&state, &KnownDirs::from_env(&|k| std::env::var(k).ok()))
+}
+
+pub fn orphans(state: &AppState, known: &KnownDirs) -> Result<OrphansView, CommandError> {
+    let report = find_orphans(state.secrets.as_ref(), known, state.profiles.dir())?;
+    Ok(OrphansView {
+        orphans: report
+            .orphans
+            .iter()
+            .map(|r| OrphanView {
+                profile_id: r.profile_id.clone(),
+                kind: r.kind.as_str().to_owned(),
+            })
+            .collect(),
+        config_dirs: report
+            .dirs
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect(),
+        blocked: report.blocked,
     })
 }
 
@@ -282,8 +341,9 @@ pub async fn import_env(
         domain: Some(env.domain),
         project: env.group,
         resource_group: None,
-        skip_tls_verify: false,
+        skip_tls_verify: None,
         ca_cert: None,
+        resources: None,
         secret: env.secret_key,
         make_default: false,
     };

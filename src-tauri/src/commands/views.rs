@@ -64,10 +64,15 @@ pub struct ProfileInput {
     pub project: Option<String>,
     #[serde(default)]
     pub resource_group: Option<String>,
+    /// Absent: keep the profile's setting (on edit) or verify (on add).
     #[serde(default)]
-    pub skip_tls_verify: bool,
+    pub skip_tls_verify: Option<bool>,
+    /// A CA certificate file; absent keeps the profile's (on edit), empty removes it.
     #[serde(default)]
     pub ca_cert: Option<String>,
+    /// Quick-start resources, slot → amount (`{"cpu": "2", "mem": "4g"}`); absent keeps them.
+    #[serde(default)]
+    pub resources: Option<std::collections::BTreeMap<String, String>>,
     /// The secret key (API) or password (webserver); absent or empty keeps the stored one.
     #[serde(default)]
     pub secret: Option<Secret>,
@@ -139,4 +144,24 @@ pub struct DetectedView {
     pub kind: EndpointKind,
     pub api_version: Option<String>,
     pub manager_version: Option<String>,
+}
+
+/// `orphan_secrets`: keyring secrets that no profile in any known config directory uses, by
+/// [`bai_core::profile::find_orphans`] (the rule `bai profile secrets --orphans` uses). Only
+/// ids and kinds: never a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrphansView {
+    pub orphans: Vec<OrphanView>,
+    /// The config directories that were looked at.
+    pub config_dirs: Vec<String>,
+    /// Why nothing is called an orphan right now (a profiles file that cannot be read, ...).
+    pub blocked: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrphanView {
+    pub profile_id: String,
+    pub kind: String,
 }

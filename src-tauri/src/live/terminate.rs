@@ -19,13 +19,21 @@ pub async fn terminate<R: Runtime>(
 ) -> Result<(), CommandError> {
     let state = app.state::<AppState>();
     let profile = state.profiles.load()?.get(profile_id)?.clone();
+    // An admin's account can see (and end) other users' sessions: the app ends only the
+    // caller's own.
+    let client = account::connect(&profile, state.secrets.as_ref()).await?;
+    if !client.is_own_session(session_id).await? {
+        return Err(CommandError::new(
+            "not-own-session",
+            "This session belongs to another user; the launcher only ends your own sessions.",
+        ));
+    }
     state.live.ending().insert(session_id.to_owned());
     for open in take_tunnels(&state, session_id) {
         notebooks::destroy_windows(app, &open);
         open.tunnel.close();
     }
     let result = async {
-        let client = account::connect(&profile, state.secrets.as_ref()).await?;
         client.destroy_session(session_id, false).await?;
         Ok::<_, bai_core::Error>(())
     }

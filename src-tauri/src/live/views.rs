@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use bai_core::client::SessionSummary;
+use bai_core::client::{SessionStatus, SessionSummary, StatusPhase};
 use bai_core::launch::{LaunchPhase, LaunchProgress};
 use serde::Serialize;
 use serde_json::Value;
@@ -17,8 +17,14 @@ pub struct SessionView {
     pub id: String,
     pub name: String,
     pub image: Option<String>,
-    /// e.g. `RUNNING`, `PENDING`, `TERMINATING`.
+    /// As the server sent it, e.g. `RUNNING`, `PENDING`, `PREEMPTED`, or one the app does not
+    /// know; shown as is.
     pub status: String,
+    /// What the status means (core's one classification): `running`, `transitional`,
+    /// `ended`, `unknown`. The UI picks its badge from this, never from the status text.
+    pub phase: StatusPhase,
+    /// Running, but the server says something is wrong (`RUNNING_DEGRADED`): show a warning.
+    pub degraded: bool,
     pub status_info: Option<String>,
     /// ISO 8601, as the server sent it; the UI shows the age from it.
     pub created_at: Option<String>,
@@ -42,6 +48,8 @@ impl SessionView {
             name: s.name.clone(),
             image: s.image.clone(),
             status: s.status.as_str().to_owned(),
+            phase: s.status.phase(),
+            degraded: s.status.is_degraded(),
             status_info: s.status_info.clone().filter(|i| !i.is_empty()),
             created_at: s.created_at.clone(),
             resources: slots
@@ -58,8 +66,20 @@ impl SessionView {
         }
     }
 
+    /// The session's apps can be used (`RUNNING_DEGRADED` included).
     pub fn is_running(&self) -> bool {
-        self.status == "RUNNING"
+        self.phase == StatusPhase::Running
+    }
+
+    /// The same session in a status read from the session itself.
+    pub fn with_status(&self, status: &SessionStatus, info: Option<&str>) -> SessionView {
+        SessionView {
+            status: status.as_str().to_owned(),
+            phase: status.phase(),
+            degraded: status.is_degraded(),
+            status_info: info.filter(|i| !i.is_empty()).map(str::to_owned),
+            ..self.clone()
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bai_core::account;
-use bai_core::client::{Client, ListSessions};
+use bai_core::client::{Absence, Client, SessionListing, StatusFilter, StatusPhase};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use super::notify::{self, NotificationKind};
@@ -112,37 +112,28 @@ async fn run<R: Runtime>(app: AppHandle<R>, profile_id: String, wake: Arc<tokio:
                 continue;
             }
         };
+        let previous = state.live.snapshots().get(&profile_id).cloned();
         let listed = async {
             let c = match client.take() {
                 Some(c) => c,
                 None => account::connect(&profile, state.secrets.as_ref()).await?,
             };
-            let page = c.list_sessions(&ListSessions::default()).await?;
+            let listed = fetch(&c, previous.as_ref()).await?;
             client = Some(c);
-            Ok::<_, bai_core::Error>(page.items)
+            Ok::<_, bai_core::Error>(listed)
         }
         .await;
-        let previous = state.live.snapshots().get(&profile_id).cloned();
-        let snapshot = match listed {
-            Ok(items) => SessionsSnapshot {
-                profile_id: profile_id.clone(),
-                profile_name: profile.name.clone(),
-                sessions: items
-                    .iter()
-                    .map(|s| SessionView::new(s, state.live.is_open(&s.id)))
-                    .collect(),
-                error: None,
-            },
-            Err(e) => SessionsSnapshot {
-                profile_id: profile_id.clone(),
-                profile_name: profile.name.clone(),
-                sessions: previous
-                    .as_ref()
-                    .map(|p| p.sessions.clone())
-                    .unwrap_or_default(),
-                error: Some(CommandError::from(e)),
-            },
-        };
+        let refresh = reconcile(
+            previous.as_ref(),
+            &profile_id,
+            &profile.name,
+            listed.map_err(CommandError::from),
+            &|id| state.live.is_open(id),
+        );
+        for gone in &refresh.ended {
+            session_ended(&app, &profile.name, gone);
+        }
+        let snapshot = refresh.snapshot;
         apply(&app, previous, snapshot);
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
@@ -151,24 +142,118 @@ async fn run<R: Runtime>(app: AppHandle<R>, profile_id: String, wake: Arc<tokio:
     }
 }
 
-/// Take in a fresh list: notice ended sessions, then tell the launcher and the tray.
+/// A fresh listing of the caller's own sessions, with the own status of each session the
+/// listing no longer holds.
+pub(crate) struct Listed {
+    pub listing: SessionListing,
+    pub absences: Vec<(String, Absence)>,
+}
+
+/// List the caller's own sessions (every page), and ask each session a complete listing lost
+/// for its own status.
+pub(crate) async fn fetch(
+    client: &Client,
+    previous: Option<&SessionsSnapshot>,
+) -> Result<Listed, bai_core::Error> {
+    let listing = client.my_sessions(StatusFilter::Active).await?;
+    let known = previous
+        .iter()
+        .flat_map(|p| p.sessions.iter().map(|s| s.id.as_str()));
+    let mut absences = Vec::new();
+    for id in listing.missing(known) {
+        let lookup = client.session_status_record(id).await;
+        absences.push((id.to_owned(), Absence::judge(&lookup)));
+    }
+    Ok(Listed { listing, absences })
+}
+
+/// What one refresh concluded.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Refresh {
+    pub snapshot: SessionsSnapshot,
+    /// Sessions that ended (their windows get the status page, and a notification unless the
+    /// app ended them itself).
+    pub ended: Vec<SessionView>,
+}
+
+/// The watcher's decision, a plain function: from the last snapshot and a fresh listing (or
+/// why there is none), the new snapshot and the sessions that ended. A session has ended only
+/// when its own status says so (or the server no longer knows it), after a complete listing
+/// lost it, or when the listing shows it in an ended status. A failed or partial listing, a
+/// transitional status (`PREEMPTED`, `RESCHEDULING`, `DEPRIORITIZING`, …) or one the app does
+/// not know never ends a session: it stays listed as the server last showed it.
+pub(crate) fn reconcile(
+    previous: Option<&SessionsSnapshot>,
+    profile_id: &str,
+    profile_name: &str,
+    listed: Result<Listed, CommandError>,
+    is_open: &dyn Fn(&str) -> bool,
+) -> Refresh {
+    let prev_sessions: &[SessionView] = previous.map(|p| p.sessions.as_slice()).unwrap_or(&[]);
+    let Listed { listing, absences } = match listed {
+        Ok(l) => l,
+        Err(e) => {
+            return Refresh {
+                snapshot: SessionsSnapshot {
+                    profile_id: profile_id.to_owned(),
+                    profile_name: profile_name.to_owned(),
+                    sessions: prev_sessions.to_vec(),
+                    error: Some(e),
+                },
+                ended: Vec::new(),
+            };
+        }
+    };
+    let mut sessions = Vec::new();
+    let mut ended = Vec::new();
+    for s in &listing.items {
+        let view = SessionView::new(s, is_open(&s.id));
+        if view.phase == StatusPhase::Ended {
+            if prev_sessions.iter().any(|p| p.id == view.id) {
+                ended.push(view);
+            }
+        } else {
+            sessions.push(view);
+        }
+    }
+    for prev in prev_sessions {
+        if listing.get(&prev.id).is_some() {
+            continue;
+        }
+        let absence = absences
+            .iter()
+            .find(|(id, _)| *id == prev.id)
+            .map(|(_, a)| a);
+        match absence {
+            Some(Absence::Ended) => ended.push(prev.clone()),
+            Some(Absence::Alive(rec)) => {
+                sessions.push(prev.with_status(&rec.status, rec.status_info.as_deref()));
+            }
+            // Not asked (an incomplete listing) or not answered: keep it as it was.
+            Some(Absence::Unsure) | None => sessions.push(prev.clone()),
+        }
+    }
+    for s in &mut sessions {
+        s.open = is_open(&s.id);
+    }
+    Refresh {
+        snapshot: SessionsSnapshot {
+            profile_id: profile_id.to_owned(),
+            profile_name: profile_name.to_owned(),
+            sessions,
+            error: None,
+        },
+        ended,
+    }
+}
+
+/// Take in a fresh snapshot: tell the launcher and the tray.
 fn apply<R: Runtime>(
     app: &AppHandle<R>,
     previous: Option<SessionsSnapshot>,
     now: SessionsSnapshot,
 ) {
     let state = app.state::<AppState>();
-    if now.error.is_none()
-        && let Some(prev) = &previous
-    {
-        for gone in prev
-            .sessions
-            .iter()
-            .filter(|s| !now.sessions.iter().any(|n| n.id == s.id))
-        {
-            session_ended(app, &now.profile_name, gone);
-        }
-    }
     if previous.as_ref() == Some(&now) {
         return;
     }
@@ -216,4 +301,264 @@ fn session_ended<R: Runtime>(app: &AppHandle<R>, profile_name: &str, gone: &Sess
             gone.name
         ),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use bai_core::client::{SessionStatus, SessionStatusRecord, SessionSummary};
+
+    use super::*;
+
+    fn summary(id: &str, status: &str) -> SessionSummary {
+        serde_json::from_value(
+            serde_json::json!({"id": id, "name": format!("nb-{id}"), "status": status}),
+        )
+        .expect("summary")
+    }
+
+    fn listing(items: Vec<SessionSummary>, complete: bool) -> SessionListing {
+        SessionListing {
+            total_count: items.len() as u64,
+            items,
+            complete,
+        }
+    }
+
+    fn snapshot(items: &[SessionSummary]) -> SessionsSnapshot {
+        SessionsSnapshot {
+            profile_id: "p".into(),
+            profile_name: "P".into(),
+            sessions: items.iter().map(|s| SessionView::new(s, false)).collect(),
+            error: None,
+        }
+    }
+
+    fn alive(id: &str, status: &str) -> Absence {
+        Absence::Alive(SessionStatusRecord {
+            id: id.into(),
+            name: None,
+            status: SessionStatus::parse(status),
+            status_info: None,
+            access_key: None,
+        })
+    }
+
+    fn run(prev: &SessionsSnapshot, listed: Result<Listed, CommandError>) -> Refresh {
+        reconcile(Some(prev), "p", "P", listed, &|_| false)
+    }
+
+    fn kit_client(kit: &bai_testkit::TestKit, keys: (&str, &str)) -> Client {
+        use bai_core::client::{ClientConfig, Credentials};
+        let cfg = ClientConfig::new(
+            bai_core::Endpoint::parse(&kit.manager_url()).expect("endpoint"),
+            bai_core::EndpointKind::Api,
+        );
+        Client::new(cfg, Credentials::keypair(keys.0, keys.1)).expect("client")
+    }
+
+    async fn create(client: &Client, name: &str) -> String {
+        let mut req = bai_core::client::CreateSession::new(
+            name,
+            "cr.backend.ai/stable/python:3.9-ubuntu20.04",
+        );
+        req.resources = std::collections::BTreeMap::from([
+            ("cpu".into(), serde_json::json!(1)),
+            ("mem".into(), serde_json::json!("1g")),
+        ]);
+        client
+            .create_session(&req)
+            .await
+            .expect("create")
+            .session_id
+    }
+
+    /// One watcher refresh against the testkit, as `run` does it.
+    async fn refresh(client: &Client, prev: Option<&SessionsSnapshot>) -> Refresh {
+        let listed = fetch(client, prev).await.map_err(CommandError::from);
+        reconcile(prev, "p", "P", listed, &|_| false)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn against_the_testkit_only_own_sessions_and_no_false_ended() {
+        use bai_testkit::{
+            ADMIN_ACCESS_KEY, ADMIN_SECRET_KEY, Config, TestKit, USER_ACCESS_KEY, USER_SECRET_KEY,
+        };
+        let kit = TestKit::start(Config::default()).await.expect("testkit");
+        let admin = kit_client(&kit, (ADMIN_ACCESS_KEY, ADMIN_SECRET_KEY));
+        let user = kit_client(&kit, (USER_ACCESS_KEY, USER_SECRET_KEY));
+        let mine = create(&admin, "watch-mine").await;
+        let theirs = create(&user, "watch-theirs").await;
+        kit.control().add_copies(&mine, 119);
+        kit.control().add_copies(&theirs, 10);
+
+        // The admin's watcher holds their own 120 sessions, across pages, and nobody else's.
+        let first = refresh(&admin, None).await;
+        assert!(first.snapshot.error.is_none(), "{:?}", first.snapshot.error);
+        assert_eq!(first.snapshot.sessions.len(), 120);
+        assert!(first.snapshot.sessions.iter().all(|s| s.id != theirs));
+        let again = refresh(&admin, Some(&first.snapshot)).await;
+        assert!(
+            again.ended.is_empty(),
+            "false ended: {:?}",
+            ids(&again.ended)
+        );
+        assert_eq!(again.snapshot.sessions.len(), 120);
+
+        // Each 26.x status, and one nobody knows: shown as is, never ended.
+        let mut prev = again.snapshot;
+        for status in [
+            "PREEMPTED",
+            "RESCHEDULING",
+            "DEPRIORITIZING",
+            "RUNNING_DEGRADED",
+            "FROBNICATING",
+        ] {
+            assert!(kit.control().report_status(&mine, Some(status)));
+            let r = refresh(&admin, Some(&prev)).await;
+            assert!(r.ended.is_empty(), "{status}: {:?}", ids(&r.ended));
+            let s = r
+                .snapshot
+                .sessions
+                .iter()
+                .find(|s| s.id == mine)
+                .unwrap_or_else(|| panic!("{status}: session dropped"));
+            assert_eq!(s.status, status);
+            prev = r.snapshot;
+        }
+
+        // A session that really ended is noticed once.
+        assert!(kit.control().report_status(&mine, None));
+        assert!(kit.control().terminate_remotely(&mine));
+        let mut ended = Vec::new();
+        for _ in 0..100 {
+            let r = refresh(&admin, Some(&prev)).await;
+            prev = r.snapshot;
+            ended = r.ended;
+            if !ended.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(ids(&ended), [mine.as_str()]);
+        assert_eq!(prev.sessions.len(), 119);
+    }
+
+    fn ids(v: &[SessionView]) -> Vec<&str> {
+        v.iter().map(|s| s.id.as_str()).collect()
+    }
+
+    #[test]
+    fn statuses_of_26x_and_unknown_ones_never_end_a_session() {
+        let prev = snapshot(&[summary("a", "RUNNING")]);
+        for status in [
+            "PREEMPTED",
+            "RESCHEDULING",
+            "DEPRIORITIZING",
+            "RUNNING_DEGRADED",
+            "FROBNICATING",
+        ] {
+            // Listed in that status.
+            let r = run(
+                &prev,
+                Ok(Listed {
+                    listing: listing(vec![summary("a", status)], true),
+                    absences: vec![],
+                }),
+            );
+            assert!(r.ended.is_empty(), "{status}: {r:?}");
+            assert_eq!(r.snapshot.sessions[0].status, status, "shown as is");
+            // Missing from the list (a status the list does not ask for), alive by its own.
+            let r = run(
+                &prev,
+                Ok(Listed {
+                    listing: listing(vec![], true),
+                    absences: vec![("a".into(), alive("a", status))],
+                }),
+            );
+            assert!(r.ended.is_empty(), "{status}: {r:?}");
+            assert_eq!(r.snapshot.sessions[0].status, status);
+        }
+        let degraded = SessionView::new(&summary("a", "RUNNING_DEGRADED"), false);
+        assert!(degraded.is_running() && degraded.degraded);
+        let unknown = SessionView::new(&summary("a", "FROBNICATING"), false);
+        assert_eq!(unknown.phase, StatusPhase::Unknown);
+        assert!(!unknown.is_running());
+    }
+
+    #[test]
+    fn a_partial_or_failed_listing_ends_nothing() {
+        let items: Vec<_> = (0..120)
+            .map(|i| summary(&format!("s{i}"), "RUNNING"))
+            .collect();
+        let prev = snapshot(&items);
+        // Only the first page of 50 arrived.
+        let r = run(
+            &prev,
+            Ok(Listed {
+                listing: listing(items[..50].to_vec(), false),
+                absences: vec![],
+            }),
+        );
+        assert!(r.ended.is_empty(), "{:?}", ids(&r.ended));
+        assert_eq!(r.snapshot.sessions.len(), 120, "the rest is kept as it was");
+        // The listing failed.
+        let r = run(
+            &prev,
+            Err(CommandError::new("network-error", "unreachable")),
+        );
+        assert!(r.ended.is_empty());
+        assert_eq!(r.snapshot.sessions.len(), 120);
+        assert!(r.snapshot.error.is_some());
+        // Complete, all 120: nothing ended either.
+        let r = run(
+            &prev,
+            Ok(Listed {
+                listing: listing(items.clone(), true),
+                absences: vec![],
+            }),
+        );
+        assert!(r.ended.is_empty());
+        assert_eq!(r.snapshot.sessions.len(), 120);
+    }
+
+    #[test]
+    fn a_session_ends_only_by_its_own_status_or_an_ended_listing() {
+        let prev = snapshot(&[
+            summary("gone", "RUNNING"),
+            summary("unsure", "RUNNING"),
+            summary("listed-ended", "RUNNING"),
+            summary("stays", "RUNNING"),
+        ]);
+        let r = run(
+            &prev,
+            Ok(Listed {
+                listing: listing(
+                    vec![
+                        summary("listed-ended", "TERMINATED"),
+                        summary("stays", "RUNNING"),
+                    ],
+                    true,
+                ),
+                absences: vec![
+                    ("gone".into(), Absence::Ended),
+                    ("unsure".into(), Absence::Unsure),
+                ],
+            }),
+        );
+        let mut ended = ids(&r.ended);
+        ended.sort_unstable();
+        assert_eq!(ended, ["gone", "listed-ended"]);
+        let mut kept = ids(&r.snapshot.sessions);
+        kept.sort_unstable();
+        assert_eq!(kept, ["stays", "unsure"]);
+        // A session first seen already ended is not news.
+        let r = run(
+            &snapshot(&[]),
+            Ok(Listed {
+                listing: listing(vec![summary("old", "CANCELLED")], true),
+                absences: vec![],
+            }),
+        );
+        assert!(r.ended.is_empty() && r.snapshot.sessions.is_empty());
+    }
 }

@@ -187,6 +187,8 @@ describe("<bai-app-shell>", () => {
           domain: "default",
           project: "",
           resourceGroup: "",
+          caCert: "",
+          skipTlsVerify: false,
           secret: "s3cret-value-typed",
         },
       },
@@ -194,6 +196,37 @@ describe("<bai-app-shell>", () => {
     // Now on the profile page: the secret only masked.
     expect(deep(shell, "[data-testid=detail-secret]")?.textContent?.trim()).toBe("********");
     expect(shell.shadowRoot?.innerHTML ?? "").not.toContain("s3cret-value-typed");
+  });
+
+  it("an edit shows and keeps the profile's CA and skip-verify settings", async () => {
+    const TLS_LAB: Profile = { ...LAB, caCert: "/etc/ssl/private-ca.pem", skipTlsVerify: true };
+    const updates: unknown[] = [];
+    route({
+      app_info: INFO,
+      list_profiles: { ...EMPTY, profiles: [TLS_LAB], defaultId: TLS_LAB.id },
+      update_profile: (args: unknown) => {
+        updates.push(args);
+        return { ...TLS_LAB, name: "Lab 2" };
+      },
+    });
+    const shell = await mount();
+    (deep(shell, "[data-testid=profile-item]") as HTMLButtonElement).click();
+    await settle(shell);
+    (deep(shell, "[data-testid=edit-profile]") as HTMLButtonElement).click();
+    await settle(shell);
+    const ca = deep(shell, "[data-testid=field-ca-cert]") as HTMLInputElement;
+    const skip = deep(shell, "[data-testid=field-skip-tls-verify]") as HTMLInputElement;
+    expect(ca.value).toBe("/etc/ssl/private-ca.pem");
+    expect(skip.checked).toBe(true);
+    (deep(shell, "[data-testid=field-name]") as HTMLInputElement).value = "Lab 2";
+    (deep(shell, "[data-testid=save-profile]") as HTMLButtonElement).click();
+    await settle(shell);
+    expect(updates).toHaveLength(1);
+    const sent = (updates[0] as { id: string; input: Record<string, unknown> });
+    expect(sent.id).toBe(TLS_LAB.id);
+    expect(sent.input.name).toBe("Lab 2");
+    expect(sent.input.caCert).toBe("/etc/ssl/private-ca.pem");
+    expect(sent.input.skipTlsVerify).toBe(true);
   });
 
   it("shows a keyring error with its hint but still lists the profiles", async () => {

@@ -62,7 +62,11 @@ export class ProfileForm extends LitElement {
     this.detected = null;
     this.busy = true;
     try {
-      const d = await detectEndpoint(url);
+      // The form's TLS fields, when it has them: Detect trusts what the profile will trust.
+      const d = await detectEndpoint(url, {
+        caCert: this.value("caCert") || null,
+        skipTlsVerify: this.input("skipTlsVerify")?.checked ?? false,
+      });
       const endpoint = this.input("endpoint");
       if (endpoint) endpoint.value = d.endpoint;
       this.kind = d.kind;
@@ -89,6 +93,10 @@ export class ProfileForm extends LitElement {
       input.email = this.value("email");
       input.rememberPassword = this.input("rememberPassword")?.checked ?? false;
     }
+    // The TLS settings go with every save, as the form shows them: an edit never drops a
+    // profile's CA or its skip-verify choice (an empty CA field removes the CA).
+    input.caCert = this.value("caCert");
+    input.skipTlsVerify = this.input("skipTlsVerify")?.checked ?? false;
     // Not trimmed: a secret is taken exactly as typed.
     const secret = this.input("secret")?.value ?? "";
     if (secret) input.secret = secret;
@@ -193,6 +201,19 @@ export class ProfileForm extends LitElement {
           <input id="resourceGroup" name="resourceGroup" type="text"
             .value=${p?.resourceGroup ?? ""} placeholder="the cluster's default" />
         </div>
+        <fieldset>
+          <legend>TLS</legend>
+          <div class="field">
+            <label for="caCert">CA certificate file</label>
+            <input id="caCert" name="caCert" type="text" data-testid="field-ca-cert"
+              .value=${p?.caCert ?? ""} placeholder="/path/to/private-ca.pem (optional)"
+              autocomplete="off" spellcheck="false" />
+            <span class="help">For a cluster whose certificate a private CA signed.</span>
+          </div>
+          <label class="choice"><input type="checkbox" name="skipTlsVerify"
+            data-testid="field-skip-tls-verify" .checked=${p?.skipTlsVerify ?? false} />
+            Do not verify the server's certificate (unsafe: test clusters only)</label>
+        </fieldset>
         <bai-error-banner .error=${this.error}></bai-error-banner>
         <div class="actions">
           <button type="submit" class="btn btn-primary" data-testid="save-profile"

@@ -13,7 +13,7 @@ import {
   toApiError,
   watchSessions,
 } from "../api.js";
-import { age, resources, shortImage } from "../format.js";
+import { age, resources, shortImage, statusBadge } from "../format.js";
 import { type Unsubscribe, onSessionsChanged } from "../live.js";
 import { buttonStyles } from "../styles/shared.js";
 import "./error-banner.js";
@@ -104,14 +104,20 @@ export class SessionList extends LitElement {
         font-weight: 650;
         background: var(--bai-surface-sunken);
       }
-      .status.RUNNING {
+      .status.phase-running {
         background: #d1fadf;
         color: #05603a;
       }
-      .status.TERMINATING,
-      .status.ERROR {
+      .status.degraded {
+        background: #fef0c7;
+        color: #93370d;
+      }
+      .status.phase-ended {
         background: var(--bai-danger-soft);
         color: var(--bai-danger);
+      }
+      .status.phase-unknown {
+        border: 1px dashed var(--bai-text-muted);
       }
       .actions {
         display: flex;
@@ -211,7 +217,8 @@ export class SessionList extends LitElement {
   }
 
   private renderRow(s: Session) {
-    const canOpen = s.status === "RUNNING" && s.apps.some((a) => a === "jupyterlab" || a === "jupyter");
+    const canOpen = s.phase === "running" && s.apps.some((a) => a === "jupyterlab" || a === "jupyter");
+    const badge = statusBadge(s);
     return html`<tr data-testid="session-row" data-name=${s.name}>
       <td>
         <div class="name">${s.name}</div>
@@ -219,7 +226,8 @@ export class SessionList extends LitElement {
       </td>
       <td class="mono" title=${s.image ?? ""}>${shortImage(s.image)}</td>
       <td>
-        <span class="status ${s.status}" data-testid="session-status">${s.status}</span>
+        <span class=${badge.cls} title=${badge.title} data-testid="session-status"
+          data-phase=${s.phase}>${badge.text}</span>
         ${s.statusInfo ? html`<div class="muted">${s.statusInfo}</div>` : nothing}
       </td>
       <td data-testid="session-age">${age(s.createdAt, this.now)}</td>

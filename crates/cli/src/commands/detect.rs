@@ -3,7 +3,9 @@
 use std::path::Path;
 
 use bai_core::Endpoint;
-use bai_core::client::{TlsOptions, detect};
+use bai_core::account;
+use bai_core::client::detect;
+use bai_core::profile::TlsSettings;
 use serde_json::json;
 
 use crate::report::CliError;
@@ -15,19 +17,14 @@ pub async fn run(
     as_json: bool,
 ) -> Result<(), CliError> {
     let endpoint = Endpoint::parse(url)?;
-    let ca_cert_pem = match ca_cert {
-        Some(p) => Some(std::fs::read(p).map_err(|e| {
-            CliError::input(format!(
-                "cannot read the CA certificate {}: {e}",
-                p.display()
-            ))
-        })?),
-        None => None,
-    };
-    let tls = TlsOptions {
-        ca_cert_pem,
-        accept_invalid_certs: insecure,
-    };
+    // The same loading (and error) as a profile's TLS settings.
+    let tls = account::load_tls(
+        &TlsSettings {
+            ca_cert: ca_cert.map(Path::to_path_buf),
+            skip_verify: insecure,
+        },
+        None,
+    )?;
     let found = detect(&endpoint, &tls).await?;
     let version = found.version.map(|v| v.to_string());
     if as_json {

@@ -7,7 +7,7 @@ pub mod session;
 
 use std::io::{BufRead, IsTerminal};
 
-use bai_core::profile::{ProfileStore, config_dir};
+use bai_core::profile::{KnownDirs, ProfileStore, config_dir};
 use bai_secrets::KeyringStore;
 
 use crate::cli::{Cli, Command};
@@ -25,6 +25,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         return detect::run(url, ca_cert.as_deref(), *insecure, cli.json).await;
     }
     let store = ProfileStore::new(config_dir(cli.config_dir)?);
+    let env = |k: &str| std::env::var(k).ok();
+    // Remember this config directory, so that no other one calls its profiles' secrets orphans.
+    if let Err(e) = KnownDirs::from_env(&env).record(store.dir()) {
+        tracing::debug!("could not record the config directory: {e}");
+    }
     // Creating the store touches nothing: commands that never read a secret work without a
     // keyring.
     let secrets = KeyringStore::new();
@@ -36,7 +41,6 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     // comes from the server.
     let mut out = TerminalSafe(std::io::stdout());
     let mut err = TerminalSafe(std::io::stderr());
-    let env = |k: &str| std::env::var(k).ok();
     let mut ctx = profile::Context {
         store,
         secrets: &secrets,

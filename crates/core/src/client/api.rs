@@ -14,6 +14,7 @@ use url::Url;
 use super::body::{MAX_BODY_BYTES, MAX_ERROR_BODY_BYTES, parse_json, read_capped};
 use super::config::{ClientConfig, Credentials};
 use super::problem::{AuthMode, ErrorContext, map_error_response};
+use super::tls::rustls_config;
 use super::transport::{http_client, map_transport_error};
 use crate::endpoint::{EndpointKind, rel_url};
 use crate::error::{Error, Result};
@@ -45,6 +46,8 @@ struct Inner {
     config: ClientConfig,
     credentials: Credentials,
     http: reqwest::Client,
+    /// The profile's TLS trust, shared with the tunnel's WebSocket.
+    tls: Arc<rustls::ClientConfig>,
     version: tokio::sync::OnceCell<ApiVersion>,
 }
 
@@ -123,12 +126,14 @@ impl Call {
 
 impl Client {
     pub fn new(config: ClientConfig, credentials: Credentials) -> Result<Self> {
-        let http = http_client(&config)?;
+        let tls = rustls_config(&config.tls())?;
+        let http = http_client(&config, &tls)?;
         Ok(Client {
             inner: Arc::new(Inner {
                 config,
                 credentials,
                 http,
+                tls,
                 version: tokio::sync::OnceCell::new(),
             }),
         })
@@ -147,6 +152,13 @@ impl Client {
 
     pub fn config(&self) -> &ClientConfig {
         &self.inner.config
+    }
+
+    /// The rustls configuration of this profile's TLS settings (its CA, skip-verify): the same
+    /// trust the HTTP calls use, for anything else that reaches the cluster (the tunnel's
+    /// `wss://` WebSocket). Has no ALPN set.
+    pub fn tls_config(&self) -> Arc<rustls::ClientConfig> {
+        self.inner.tls.clone()
     }
 
     pub fn credentials(&self) -> &Credentials {

@@ -26,7 +26,7 @@ pub(crate) const USER_QUERY: &str =
 pub(crate) const KEYPAIR_QUERY: &str = "query { keypair { access_key is_active is_admin user_id resource_policy rate_limit concurrency_used num_queries last_used } }";
 
 pub(crate) const SESSION_STATUS_QUERY: &str =
-    "query($id: UUID!) { compute_session(id: $id) { id name status status_info } }";
+    "query($id: UUID!) { compute_session(id: $id) { id name status status_info access_key } }";
 
 /// A session's status from GraphQL, which (unlike `GET /session/{id}`) still finds
 /// sessions that have ended.
@@ -38,6 +38,9 @@ pub struct SessionStatusRecord {
     pub status: crate::client::status::SessionStatus,
     #[serde(default)]
     pub status_info: Option<String>,
+    /// The owner's access key.
+    #[serde(default)]
+    pub access_key: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -7,6 +7,7 @@
 //! - [`events`], [`follow`]: session events (SSE) and following a session to RUNNING
 //! - [`event_cap`]: the size cap on one event of that stream
 //! - [`websocket`]: the signed upgrade request of the app tunnel
+//! - [`tls`]: a profile's TLS settings as one rustls config, and TLS failures as [`Error::Tls`](crate::Error::Tls)
 //! - [`problem`], [`body`], [`transport`]: error mapping and body limits
 //! - [`types`], [`status`], [`name`]: wire types, session statuses, the session-name rule
 
@@ -18,11 +19,13 @@ pub mod event_cap;
 pub mod events;
 pub mod follow;
 pub mod graphql;
+pub mod listing;
 pub mod name;
 pub mod problem;
 pub mod resources;
 pub mod sessions;
 pub mod status;
+pub mod tls;
 mod transport;
 pub mod types;
 pub mod webserver;
@@ -34,9 +37,11 @@ pub use detect::{Detected, detect, detect_with};
 pub use events::{SessionEvent, SessionEventKind, SessionEventStream, parse_session_events};
 pub use follow::{SessionUpdate, SessionUpdateStream, UpdateSource};
 pub use graphql::SessionStatusRecord;
+pub use listing::{Absence, LIST_PAGE_SIZE, Owner, SessionListing};
 pub use name::validate_session_name;
 pub use problem::{AuthMode, ErrorContext, Problem, map_error_response};
-pub use status::SessionStatus;
+pub use status::{SessionStatus, StatusPhase};
+pub use tls::{rustls_config, tls_failure};
 pub use types::*;
 pub use webserver::{LoginCheck, LoginOutcome, login};
 pub use websocket::{ProxyKind, WsRequest};

@@ -4,8 +4,32 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// A compute session's status. Values a newer manager invents arrive as `Unknown` and count as
-/// "still in progress".
+/// What a status means for the launcher: the one classification the launch, the CLI, the
+/// app's watcher, tray and UI all use. Front ends choose the words; this chooses the meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusPhase {
+    /// The session's apps can be used (`RUNNING`; `RUNNING_DEGRADED` too, with a warning).
+    Running,
+    /// On its way somewhere: starting, restarting, preempted, rescheduled, deprioritized,
+    /// terminating. It is not over: keep its notebook window and tunnel, never say "ended".
+    Transitional,
+    /// Gone or never going to run: `TERMINATED`, `CANCELLED`, `ERROR`.
+    Ended,
+    /// A status this client does not know (a newer manager's): shown as is, never treated as
+    /// an error or an end.
+    Unknown,
+}
+
+impl StatusPhase {
+    /// Not ended: the session is (or may still be) alive.
+    pub fn is_alive(self) -> bool {
+        self != StatusPhase::Ended
+    }
+}
+
+/// A compute session's status. Values a newer manager invents arrive as `Unknown` (the raw
+/// string kept for display and round trips) and are never treated as an end.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
 pub enum SessionStatus {
@@ -74,20 +98,44 @@ impl SessionStatus {
         }
     }
 
-    /// The session is gone or will never run: TERMINATED, CANCELLED, ERROR.
-    pub fn is_terminal(&self) -> bool {
-        matches!(
-            self,
-            SessionStatus::Terminated | SessionStatus::Cancelled | SessionStatus::Error
-        )
+    /// The one classification of a status (see [`StatusPhase`]).
+    pub fn phase(&self) -> StatusPhase {
+        match self {
+            SessionStatus::Running | SessionStatus::RunningDegraded => StatusPhase::Running,
+            SessionStatus::Terminated | SessionStatus::Cancelled | SessionStatus::Error => {
+                StatusPhase::Ended
+            }
+            SessionStatus::Unknown(_) => StatusPhase::Unknown,
+            SessionStatus::Pending
+            | SessionStatus::Deprioritizing
+            | SessionStatus::Reserved
+            | SessionStatus::Scheduled
+            | SessionStatus::Preparing
+            | SessionStatus::Pulling
+            | SessionStatus::Prepared
+            | SessionStatus::Creating
+            | SessionStatus::Restarting
+            | SessionStatus::Preempted
+            | SessionStatus::Rescheduling
+            | SessionStatus::Terminating
+            | SessionStatus::Timeout => StatusPhase::Transitional,
+        }
     }
 
-    /// The session's apps can be used.
+    /// Usable, but the manager says something is wrong (`RUNNING_DEGRADED`): front ends show
+    /// it with a warning word.
+    pub fn is_degraded(&self) -> bool {
+        *self == SessionStatus::RunningDegraded
+    }
+
+    /// The session is gone or will never run (phase [`StatusPhase::Ended`]).
+    pub fn is_terminal(&self) -> bool {
+        self.phase() == StatusPhase::Ended
+    }
+
+    /// The session's apps can be used (phase [`StatusPhase::Running`]).
     pub fn is_running(&self) -> bool {
-        matches!(
-            self,
-            SessionStatus::Running | SessionStatus::RunningDegraded
-        )
+        self.phase() == StatusPhase::Running
     }
 
     /// Every status a list query can ask for (all of them, terminal ones included).
@@ -142,6 +190,41 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&s).expect("serializes"),
             "\"WARMING_UP\""
+        );
+    }
+
+    #[test]
+    fn phases_of_the_26x_statuses_and_unknown_ones() {
+        use StatusPhase::*;
+        for (name, want) in [
+            ("RUNNING", Running),
+            ("RUNNING_DEGRADED", Running),
+            ("PREEMPTED", Transitional),
+            ("RESCHEDULING", Transitional),
+            ("DEPRIORITIZING", Transitional),
+            ("RESTARTING", Transitional),
+            ("RESERVED", Transitional),
+            ("TERMINATING", Transitional),
+            ("PENDING", Transitional),
+            ("TERMINATED", Ended),
+            ("CANCELLED", Ended),
+            ("ERROR", Ended),
+            ("FROBNICATING", Unknown),
+            ("", Unknown),
+        ] {
+            let s = SessionStatus::parse(name);
+            assert_eq!(s.phase(), want, "{name}");
+            assert_eq!(s.as_str(), name, "shown as is");
+            assert_eq!(s.phase().is_alive(), want != Ended, "{name}");
+        }
+        assert!(SessionStatus::RunningDegraded.is_degraded());
+        assert!(!SessionStatus::Running.is_degraded());
+        // Unknown strings keep their spelling both ways.
+        let s: SessionStatus = serde_json::from_str("\"Frobnicating\"").expect("never fails");
+        assert_eq!(serde_json::to_string(&s).expect("ser"), "\"Frobnicating\"");
+        assert_eq!(
+            serde_json::to_string(&Transitional).expect("ser"),
+            "\"transitional\""
         );
     }
 

@@ -2,52 +2,32 @@
 //! to errors a user can act on.
 
 use std::error::Error as StdError;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use url::Url;
 
 use super::config::ClientConfig;
+use super::tls::{tls_error, tls_failure};
 use crate::error::Error;
 
-/// reqwest is built without a crypto provider; install ring once per process. Another part of
-/// the program may have installed one first, which is fine.
-fn install_crypto_provider() {
-    static INSTALLED: OnceLock<()> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        let _already_installed = rustls::crypto::ring::default_provider().install_default();
-    });
-}
-
-/// A reqwest client with the profile's timeouts and TLS trust.
-pub(crate) fn http_client(config: &ClientConfig) -> Result<reqwest::Client, Error> {
-    install_crypto_provider();
-    let mut builder = reqwest::Client::builder()
+/// A reqwest client with the profile's timeouts, over `tls` (from [`super::tls::rustls_config`]).
+pub(crate) fn http_client(
+    config: &ClientConfig,
+    tls: &rustls::ClientConfig,
+) -> Result<reqwest::Client, Error> {
+    let mut tls = tls.clone();
+    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    reqwest::Client::builder()
         .user_agent(config.user_agent.clone())
         .connect_timeout(config.connect_timeout)
         // The whole-request timeout is set per request so that event streams can live on.
         .redirect(reqwest::redirect::Policy::none())
-        .tls_danger_accept_invalid_certs(config.accept_invalid_certs);
-    if let Some(pem) = &config.ca_cert_pem {
-        let certs =
-            reqwest::Certificate::from_pem_bundle(pem).map_err(|e| Error::InvalidInput {
-                field: "CA certificate".into(),
-                reason: format!("it is not a PEM certificate ({e}); export it as PEM (.crt/.pem)"),
-            })?;
-        if certs.is_empty() {
-            return Err(Error::InvalidInput {
-                field: "CA certificate".into(),
-                reason: "the PEM file holds no certificate".into(),
-            });
-        }
-        for cert in certs {
-            builder = builder.add_root_certificate(cert);
-        }
-    }
-    builder.build().map_err(|e| Error::Network {
-        url: config.endpoint.to_string(),
-        detail: format!("cannot set up the HTTP client: {e}"),
-    })
+        .tls_backend_preconfigured(tls)
+        .build()
+        .map_err(|e| Error::Network {
+            url: config.endpoint.to_string(),
+            detail: format!("cannot set up the HTTP client: {e}"),
+        })
 }
 
 /// Map a failed request to the most specific error, by walking the error's source chain.
@@ -58,6 +38,9 @@ pub(crate) fn map_transport_error(err: &reqwest::Error, url: &Url, timeout: Dura
             url: shown_url,
             after: timeout,
         };
+    }
+    if let Some(tls) = tls_failure(err, &shown_url) {
+        return tls;
     }
     let mut messages = Vec::new();
     let mut current: Option<&(dyn StdError + 'static)> = Some(err);
@@ -77,14 +60,8 @@ pub(crate) fn map_transport_error(err: &reqwest::Error, url: &Url, timeout: Dura
             }
             // io::Error::source() skips the wrapped error itself, so look inside explicitly.
             if let Some(inner) = io.get_ref() {
-                if let Some(tls) = inner.downcast_ref::<rustls::Error>() {
-                    return tls_error(shown_url, tls.to_string());
-                }
                 messages.push(inner.to_string());
             }
-        }
-        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
-            return tls_error(shown_url, tls.to_string());
         }
         messages.push(e.to_string());
         current = e.source();
@@ -114,15 +91,6 @@ pub(crate) fn map_transport_error(err: &reqwest::Error, url: &Url, timeout: Dura
         url: shown_url,
         detail: last_message(&messages),
     }
-}
-
-fn tls_error(url: String, detail: String) -> Error {
-    let detail = if detail.contains("InvalidContentType") || detail.contains("corrupt message") {
-        format!("{detail} (the server does not speak TLS here: try http:// instead of https://)")
-    } else {
-        detail
-    };
-    Error::Tls { url, detail }
 }
 
 fn last_message(messages: &[String]) -> String {

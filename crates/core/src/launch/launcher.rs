@@ -357,6 +357,9 @@ impl Run {
                     }
                     .into());
                 }
+                Ok(ProbeOutcome::Tls { url, detail }) => {
+                    return Err(Error::Tls { url, detail }.into());
+                }
                 Ok(ProbeOutcome::NotYet(reason)) => reason,
                 Err(_) => "no answer".to_owned(),
             };

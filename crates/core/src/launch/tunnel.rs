@@ -34,6 +34,9 @@ pub enum ProbeOutcome {
     NotYet(String),
     /// It will not work (404 unknown app, 401, ...): stop trying.
     Failed(String),
+    /// The WebSocket's TLS handshake failed (unknown CA, name mismatch, expired): retrying
+    /// cannot help, so the launch ends at once with [`Error::Tls`](crate::Error::Tls).
+    Tls { url: String, detail: String },
 }
 
 /// A running local tunnel to one app of one session.

@@ -101,7 +101,11 @@ impl ProfileDraft {
             domain: non_empty(self.domain).unwrap_or_else(default_domain),
             project: non_empty(self.project),
             resource_group: non_empty(self.resource_group),
-            quick_start: self.quick_start,
+            quick_start: LaunchPreset {
+                // The one resource rule ([`crate::resources`]), for every way a profile is made.
+                resources: crate::resources::validate_all(&self.quick_start.resources)?,
+                ..self.quick_start
+            },
             tls: self.tls,
         };
         p.validate()?;
@@ -199,6 +203,18 @@ mod tests {
         assert_eq!(p.domain, "default");
         assert_eq!(p.kind, EndpointKind::Api);
         assert_eq!(p.id.len(), 36);
+    }
+
+    #[test]
+    fn quick_start_resources_are_checked_and_normalised() {
+        let mut d = draft();
+        d.quick_start.resources = BTreeMap::from([("mem".into(), "4GiB".into())]);
+        let p = d.into_profile().expect("valid");
+        assert_eq!(p.quick_start.resources["mem"], "4g");
+        let mut d = draft();
+        d.quick_start.resources = BTreeMap::from([("mem".into(), "banana".into())]);
+        let e = d.into_profile().expect_err("banana");
+        assert!(e.to_string().contains("resource mem"), "{e}");
     }
 
     #[test]

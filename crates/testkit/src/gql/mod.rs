@@ -148,7 +148,7 @@ fn session_json(state: &AppState, s: &Session) -> Value {
         "main_kernel_id": s.kernel_id.to_string(), "name": s.name, "type": s.session_type.to_uppercase(),
         "image": s.image, "architecture": s.architecture, "tag": s.tag, "priority": 10,
         "cluster_mode": "single-node", "cluster_size": 1,
-        "status": s.status.as_str(), "status_info": s.status_info, "status_data": "{}",
+        "status": s.shown_status(), "status_info": s.status_info, "status_data": "{}",
         "status_changed": s.status_changed.to_rfc3339(),
         "created_at": s.created_at.to_rfc3339(), "terminated_at": ts(s.terminated_at),
         "starts_at": null, "scheduled_at": s.status_history.get("SCHEDULED"),
@@ -201,7 +201,7 @@ fn session_list(state: &AppState, caller: &Caller, args: &Map<String, Value>) ->
         .filter(|s| {
             statuses
                 .as_ref()
-                .is_none_or(|st| st.iter().any(|x| x == s.status.as_str()))
+                .is_none_or(|st| st.iter().any(|x| x == s.shown_status()))
         })
         .filter(|s| ak.is_none_or(|a| s.access_key == a))
         .filter(|s| group.is_none_or(|g| s.project_id.to_string() == g))

@@ -99,9 +99,19 @@ pub struct Session {
     pub service_ports: Vec<ServicePort>,
     pub hold: Option<Status>,
     pub status_history: BTreeMap<String, String>,
+    /// The status the server reports instead of `status` (set by the control API), to show
+    /// 26.x statuses (`PREEMPTED`, `RUNNING_DEGRADED`, …) and ones no client knows. The
+    /// session otherwise keeps behaving as `status`.
+    pub reported_status: Option<String>,
 }
 
 impl Session {
+    /// The status as the server reports it.
+    pub fn shown_status(&self) -> &str {
+        self.reported_status
+            .as_deref()
+            .unwrap_or(self.status.as_str())
+    }
     /// Slots as the manager reports them: strings, memory in bytes.
     pub fn slots_json(&self) -> Value {
         let mut m = serde_json::Map::new();

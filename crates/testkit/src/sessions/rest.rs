@@ -204,6 +204,7 @@ pub async fn create(
             service_ports: ports,
             hold: w.hold_new,
             status_history: BTreeMap::from([("PENDING".to_owned(), now.to_rfc3339())]),
+            reported_status: None,
         };
         let _ = state
             .events
@@ -302,7 +303,7 @@ pub async fn info(
         "occupiedShares": "{}",
         "environ": s.environ.to_string(),
         "resourceOpts": "{}",
-        "status": s.status.as_str(),
+        "status": s.shown_status(),
         // str(None) on the real manager when there is no status info.
         "statusInfo": s.status_info.clone().unwrap_or_else(|| "None".into()),
         "statusData": {},

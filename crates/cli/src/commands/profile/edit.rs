@@ -1,63 +1,54 @@
 //! `bai profile edit NAME ...`: change fields and replace secrets. The id stays, so secrets
-//! stay attached.
+//! stay attached. What an edit keeps and clears is [`bai_core::profile::edit`], shared with the
+//! app.
 
-use bai_core::Endpoint;
 use bai_core::EndpointKind;
+use bai_core::profile::{ProfilePatch, edit_profile};
 use bai_secrets::{SecretKind, SecretRef};
 
 use super::Context;
-use super::fields::{ca_cert, kind_of, resources};
+use super::fields::{ca_cert, kind_of};
 use crate::cli::EditArgs;
 use crate::report::CliError;
 
 pub fn run(ctx: &mut Context<'_>, args: EditArgs) -> Result<(), CliError> {
     let f = &args.fields;
-    let mut p = ctx.load()?.get(&args.name)?.clone();
-    let before = p.clone();
-    if let Some(e) = &f.endpoint {
-        p.endpoint = Endpoint::parse(e)?.to_string();
-    }
-    if let Some(k) = f.kind {
-        p.kind = kind_of(k);
-    }
-    let set = |slot: &mut Option<String>, v: &Option<String>| {
-        if let Some(v) = v {
-            // An empty value clears an optional field.
-            *slot = Some(v.trim().to_owned()).filter(|s| !s.is_empty());
-        }
+    let before = ctx.load()?.get(&args.name)?.clone();
+    let patch = ProfilePatch {
+        endpoint: f.endpoint.clone(),
+        kind: f.kind.map(kind_of),
+        access_key: f.access_key.clone(),
+        email: f.email.clone(),
+        remember_password: if f.remember_password {
+            Some(true)
+        } else if args.forget_password {
+            Some(false)
+        } else {
+            None
+        },
+        domain: f.domain.clone(),
+        project: f.project.clone(),
+        resource_group: f.resource_group.clone(),
+        image: f.image.clone(),
+        preset: f.preset.clone(),
+        app: f.app.clone(),
+        resource_changes: f.resources.clone(),
+        ca_cert: match (&f.ca_cert, args.no_ca_cert) {
+            (Some(ca), _) => Some(Some(ca_cert(ca)?)),
+            (None, true) => Some(None),
+            (None, false) => None,
+        },
+        skip_verify: if f.insecure_skip_verify {
+            Some(true)
+        } else if args.verify_tls {
+            Some(false)
+        } else {
+            None
+        },
+        ..ProfilePatch::default()
     };
-    set(&mut p.access_key, &f.access_key);
-    set(&mut p.email, &f.email);
-    set(&mut p.project, &f.project);
-    set(&mut p.resource_group, &f.resource_group);
-    set(&mut p.quick_start.image, &f.image);
-    set(&mut p.quick_start.preset, &f.preset);
-    set(&mut p.quick_start.app, &f.app);
-    if let Some(d) = &f.domain {
-        p.domain = d.trim().to_owned();
-    }
-    if !f.resources.is_empty() {
-        p.quick_start.resources = resources(&f.resources)?;
-    }
-    if let Some(ca) = &f.ca_cert {
-        p.tls.ca_cert = Some(ca_cert(ca)?);
-    }
-    if args.no_ca_cert {
-        p.tls.ca_cert = None;
-    }
-    if f.insecure_skip_verify {
-        p.tls.skip_verify = true;
-    }
-    if args.verify_tls {
-        p.tls.skip_verify = false;
-    }
-    if f.remember_password {
-        p.remember_password = true;
-    }
-    if args.forget_password {
-        p.remember_password = false;
-    }
-    p.validate()?;
+    // Check everything (the core's rules) before asking for a secret or writing anything.
+    let p = patch.apply(&before)?;
 
     let secret_key = if f.secret_key_stdin {
         ctx.read_secret("secret key", true)?
@@ -92,19 +83,10 @@ pub fn run(ctx: &mut Context<'_>, args: EditArgs) -> Result<(), CliError> {
         ctx.secrets
             .set(&SecretRef::new(&p.id, SecretKind::Password), pw)?;
     }
-    if args.forget_password {
-        ctx.secrets
-            .delete(&SecretRef::new(&p.id, SecretKind::Password))?;
-    }
-    // A new endpoint or account makes the old login session meaningless.
-    if (p.endpoint != before.endpoint || p.email != before.email || p.kind != before.kind)
-        && let Err(e) = ctx
-            .secrets
-            .delete(&SecretRef::new(&p.id, SecretKind::LoginSession))
-    {
-        tracing::debug!("could not drop the old login session: {e}");
-    }
-    let p = ctx.store.replace(p)?;
+    // What the edit keeps and clears (login session, old kind's secret, forgotten password)
+    // is the core's rule, shared with the app.
+    let edited = edit_profile(&ctx.store, ctx.secrets, &before.id, &patch)?;
+    let p = edited.profile;
     ctx.warn_insecure(&p)?;
     if ctx.json {
         return ctx.print_json(&super::list::summary(&p, false));
@@ -116,8 +98,11 @@ pub fn run(ctx: &mut Context<'_>, args: EditArgs) -> Result<(), CliError> {
     if password.is_some() && p.remember_password {
         writeln!(ctx.out, "  password stored in the OS keyring")?;
     }
-    if args.forget_password {
+    if edited.secrets_deleted.contains(&SecretKind::Password) {
         writeln!(ctx.out, "  stored password deleted")?;
+    }
+    if edited.login_session_cleared {
+        writeln!(ctx.out, "  login session cleared (log in again)")?;
     }
     Ok(())
 }

@@ -33,22 +33,10 @@ pub fn infer_kind(f: &FieldArgs) -> Result<EndpointKind, CliError> {
     }
 }
 
-/// Parse `SLOT=AMOUNT` pairs.
+/// `--resource SLOT=AMOUNT` pairs, checked by the one resource parser ([`bai_core::resources`]);
+/// a slot given twice keeps the later amount.
 pub fn resources(pairs: &[String]) -> Result<BTreeMap<String, String>, CliError> {
-    let mut out = BTreeMap::new();
-    for p in pairs {
-        let (slot, amount) = p
-            .split_once('=')
-            .map(|(s, a)| (s.trim(), a.trim()))
-            .filter(|(s, a)| !s.is_empty() && !a.is_empty())
-            .ok_or_else(|| {
-                CliError::input(format!(
-                    "--resource {p:?} should be SLOT=AMOUNT, e.g. cpu=2 or mem=4g"
-                ))
-            })?;
-        out.insert(slot.to_owned(), amount.to_owned());
-    }
-    Ok(out)
+    Ok(bai_core::resources::merge(&BTreeMap::new(), pairs)?)
 }
 
 /// A CA file must exist and be readable now; it is stored as an absolute path so the app

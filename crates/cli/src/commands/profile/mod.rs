@@ -59,7 +59,11 @@ pub async fn run(ctx: &mut Context<'_>, cmd: ProfileCmd) -> Result<(), CliError>
         } => login::run(ctx, name, password_stdin, otp, remember_password).await,
         ProfileCmd::Import(args) => import::run(ctx, args),
         ProfileCmd::Export { names } => export::run(ctx, &names),
-        ProfileCmd::Secrets { orphans, clean } => secrets::run(ctx, orphans, clean),
+        ProfileCmd::Secrets {
+            orphans,
+            clean,
+            yes,
+        } => secrets::run(ctx, orphans, clean, yes),
     }
 }
 

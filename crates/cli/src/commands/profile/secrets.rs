@@ -1,51 +1,181 @@
-//! `bai profile secrets --orphans [--clean]`: keyring entries whose profile is gone (left by
-//! a crash, or by a profiles file edited by hand).
+//! `bai profile secrets --orphans [--clean [--yes]]`: keyring entries that no profile in any
+//! known config directory uses (left by a crash, or by a profiles file edited by hand). The
+//! rule is [`bai_core::profile::orphans`]; this only chooses the words and asks before deleting.
 
+use std::path::Path;
+
+use bai_core::profile::{KnownDirs, OrphanReport, SecretUser, clean_orphans, find_orphans};
 use serde_json::json;
 
 use super::Context;
 use crate::report::CliError;
 
-pub fn run(ctx: &mut Context<'_>, orphans: bool, clean: bool) -> Result<(), CliError> {
+pub fn run(ctx: &mut Context<'_>, orphans: bool, clean: bool, yes: bool) -> Result<(), CliError> {
     if !orphans {
         return Err(CliError::input(
-            "say what to do: `bai profile secrets --orphans` lists secrets whose profile is gone, `--orphans --clean` deletes them",
+            "say what to do: `bai profile secrets --orphans` lists secrets no profile uses, `--orphans --clean` deletes them",
         ));
     }
-    let profiles = ctx.load()?;
-    let found: Vec<_> = ctx
-        .secrets
-        .list()?
-        .into_iter()
-        .filter(|r| !profiles.list().iter().any(|p| p.id == r.profile_id))
-        .collect();
-    if clean {
-        for r in &found {
-            ctx.secrets.delete(r)?;
+    // Loading the current profiles reports (and sets aside) a damaged file before the scan.
+    ctx.load()?;
+    let known = KnownDirs::from_env(ctx.env);
+    let current = ctx.store.dir().to_path_buf();
+    let mut report = find_orphans(ctx.secrets, &known, &current)?;
+    let mut deleted = false;
+    if clean && !report.orphans.is_empty() {
+        if !yes && !confirm(ctx, &report)? {
+            writeln!(ctx.out, "Nothing deleted.")?;
+            return Ok(());
         }
+        // Decided again at the moment of deleting, so a profile added meanwhile is safe.
+        report = clean_orphans(ctx.secrets, &known, &current)?;
+        deleted = true;
     }
     if ctx.json {
-        let rows: Vec<_> = found
+        let orphans: Vec<_> = report
+            .orphans
             .iter()
             .map(|r| json!({"profile_id": r.profile_id, "kind": r.kind.as_str()}))
             .collect();
-        return ctx.print_json(&json!({ "orphans": rows, "deleted": clean }));
+        let in_use: Vec<_> = report
+            .in_use
+            .iter()
+            .map(|(r, u)| {
+                json!({
+                    "profile_id": r.profile_id,
+                    "kind": r.kind.as_str(),
+                    "profile": u.name,
+                    "config_dir": u.config_dir.display().to_string(),
+                    "file": u.file.display().to_string(),
+                    "set_aside": u.set_aside,
+                })
+            })
+            .collect();
+        let dirs: Vec<_> = report
+            .dirs
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect();
+        return ctx.print_json(&json!({
+            "orphans": orphans,
+            "deleted": deleted,
+            "in_use": in_use,
+            "config_dirs": dirs,
+            "blocked": report.blocked,
+        }));
     }
-    if found.is_empty() {
-        writeln!(ctx.out, "No orphaned secrets.")?;
+    print_text(ctx, &report, &current, deleted)
+}
+
+fn print_text(
+    ctx: &mut Context<'_>,
+    report: &OrphanReport,
+    current: &Path,
+    deleted: bool,
+) -> Result<(), CliError> {
+    for why in &report.blocked {
+        writeln!(ctx.err, "warning: {why}")?;
+    }
+    if !report.blocked.is_empty() {
+        writeln!(
+            ctx.out,
+            "No secret is called an orphan while a profiles file cannot be read (see the warnings above)."
+        )?;
+    }
+    // Secrets kept only because of a profile elsewhere: say whose they are.
+    let elsewhere: Vec<&(bai_secrets::SecretRef, SecretUser)> = report
+        .in_use
+        .iter()
+        .filter(|(_, u)| u.set_aside || !same(&u.config_dir, current))
+        .collect();
+    if !elsewhere.is_empty() {
+        writeln!(
+            ctx.out,
+            "Kept: used by profiles outside this config directory:"
+        )?;
+        for (r, u) in elsewhere {
+            writeln!(ctx.out, "  {}  {}", r.kind, describe(u))?;
+        }
+    }
+    if report.orphans.is_empty() {
+        if report.blocked.is_empty() {
+            writeln!(
+                ctx.out,
+                "No orphaned secrets (checked {} config director{}).",
+                report.dirs.len(),
+                if report.dirs.len() == 1 { "y" } else { "ies" }
+            )?;
+        }
         return Ok(());
     }
-    for r in &found {
-        writeln!(ctx.out, "{}  {}", r.profile_id, r.kind)?;
+    writeln!(
+        ctx.out,
+        "{} secret(s) used by no profile in any of these config directories:",
+        report.orphans.len()
+    )?;
+    for d in &report.dirs {
+        writeln!(ctx.out, "  {}", d.display())?;
     }
-    if clean {
-        writeln!(ctx.out, "Deleted {} orphaned secret(s).", found.len())?;
+    for r in &report.orphans {
+        writeln!(
+            ctx.out,
+            "  {} of a removed profile (id {})",
+            r.kind, r.profile_id
+        )?;
+    }
+    if deleted {
+        writeln!(
+            ctx.out,
+            "Deleted {} orphaned secret(s).",
+            report.orphans.len()
+        )?;
     } else {
         writeln!(
             ctx.out,
-            "{} orphaned secret(s); delete them with `bai profile secrets --orphans --clean`",
-            found.len()
+            "If a profile in another config directory uses them, open it once with `bai --config-dir DIR profile list` so it is known; otherwise delete them with `bai profile secrets --orphans --clean`"
         )?;
     }
     Ok(())
+}
+
+/// Ask on a terminal; refuse without one (a script must say --yes).
+fn confirm(ctx: &mut Context<'_>, report: &OrphanReport) -> Result<bool, CliError> {
+    if !ctx.is_tty {
+        return Err(CliError::input(format!(
+            "refusing to delete {} secret(s) without confirmation: stdin is not a terminal. Review them with `bai profile secrets --orphans`, then pass --yes to delete",
+            report.orphans.len()
+        )));
+    }
+    writeln!(
+        ctx.err,
+        "Delete {} secret(s) that no profile in {} known config director{} uses? [y/N] ",
+        report.orphans.len(),
+        report.dirs.len(),
+        if report.dirs.len() == 1 { "y" } else { "ies" }
+    )?;
+    let mut answer = String::new();
+    ctx.stdin
+        .read_line(&mut answer)
+        .map_err(|e| CliError::input(format!("cannot read the answer: {e}")))?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
+fn describe(u: &SecretUser) -> String {
+    let name = u
+        .name
+        .as_deref()
+        .map_or_else(|| format!("id {}", u.profile_id), |n| format!("{n:?}"));
+    if u.set_aside {
+        format!("profile {name} in the set-aside file {}", u.file.display())
+    } else {
+        format!("profile {name} in {}", u.config_dir.display())
+    }
+}
+
+fn same(a: &Path, b: &Path) -> bool {
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    canon(a) == canon(b)
 }

@@ -64,11 +64,14 @@ impl Harness {
     }
 
     fn with_store(secrets: Box<dyn SecretStore>) -> Self {
-        Harness {
-            dir: tempfile::tempdir().expect("tempdir"),
-            secrets,
-            env: HashMap::new(),
-        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        // The default config dir (and its registry of known dirs) inside the test's folder,
+        // never the user's own.
+        let env = HashMap::from([(
+            bai_core::profile::orphans::DEFAULT_CONFIG_DIR_ENV.to_owned(),
+            dir.path().join("default").display().to_string(),
+        )]);
+        Harness { dir, secrets, env }
     }
 
     fn store(&self) -> ProfileStore {
@@ -291,6 +294,132 @@ async fn rename_keeps_secrets_remove_deletes_them() {
 }
 
 #[tokio::test]
+async fn edit_resources_are_checked_and_merged() {
+    let h = Harness::new();
+    add_api(&h, "a", "http://h:1", SK).await.ok();
+    h.run(
+        &[
+            "profile",
+            "edit",
+            "a",
+            "--resource",
+            "cpu=2",
+            "--resource",
+            "mem=4g",
+        ],
+        "",
+    )
+    .await
+    .ok();
+    h.run(&["profile", "edit", "a", "--resource", "mem=8GiB"], "")
+        .await
+        .ok();
+    let res = |h: &Harness| {
+        h.store()
+            .load()
+            .expect("load")
+            .get("a")
+            .expect("a")
+            .quick_start
+            .resources
+            .clone()
+    };
+    let r = res(&h);
+    assert_eq!(r.get("cpu").map(String::as_str), Some("2"), "kept: {r:?}");
+    assert_eq!(r.get("mem").map(String::as_str), Some("8g"), "{r:?}");
+    let bad = h
+        .run(&["profile", "edit", "a", "--resource", "mem=banana"], "")
+        .await;
+    assert_eq!(bad.code(), "invalid-input");
+    assert!(bad.message().contains("resource mem"), "{}", bad.message());
+    assert!(bad.message().contains("\"banana\""), "{}", bad.message());
+    assert!(
+        bad.message().contains("4g"),
+        "accepted forms: {}",
+        bad.message()
+    );
+    let neg = h
+        .run(
+            &[
+                "profile",
+                "add",
+                "b",
+                "--endpoint",
+                "http://h:1",
+                "--access-key",
+                AK,
+                "--secret-key-stdin",
+                "--resource",
+                "cpu=-1",
+            ],
+            &format!("{SK}\n"),
+        )
+        .await;
+    assert_eq!(neg.code(), "invalid-input");
+    assert!(h.store().load().expect("load").find("b").is_none());
+    assert_eq!(res(&h), r, "nothing stored");
+}
+
+#[tokio::test]
+async fn edit_keeps_tls_and_clears_the_login_session_on_a_new_endpoint() {
+    let h = Harness::new();
+    let ca = h.dir.path().join("ca.pem");
+    std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\n").expect("ca");
+    h.run(
+        &[
+            "profile",
+            "add",
+            "w",
+            "--endpoint",
+            "https://web.example.com",
+            "--email",
+            EMAIL,
+            "--ca-cert",
+            ca.to_str().expect("utf8"),
+        ],
+        "",
+    )
+    .await
+    .ok();
+    let id = h.id_of("w");
+    let session = SecretRef::new(&id, SecretKind::LoginSession);
+    h.secrets
+        .set(&session, &Secret::new("old-session"))
+        .expect("set");
+    h.run(&["profile", "edit", "w", "--project", "p1"], "")
+        .await
+        .ok();
+    assert!(h.secrets.get(&session).expect("get").is_some(), "kept");
+    let p = h.store().load().expect("load").get("w").expect("w").clone();
+    assert!(p.tls.ca_cert.is_some(), "TLS kept");
+    let out = h
+        .run(
+            &[
+                "profile",
+                "edit",
+                "w",
+                "--endpoint",
+                "https://other.example.com",
+            ],
+            "",
+        )
+        .await
+        .ok();
+    assert_eq!(h.secrets.get(&session).expect("get"), None, "cleared");
+    assert!(out.out.contains("login session cleared"), "{}", out.out);
+    assert!(
+        h.store()
+            .load()
+            .expect("load")
+            .get("w")
+            .expect("w")
+            .tls
+            .ca_cert
+            .is_some()
+    );
+}
+
+#[tokio::test]
 async fn edit_changes_fields_and_replaces_secrets() {
     let h = Harness::new();
     add_api(&h, "a", "http://h:1", SK).await.ok();
@@ -447,9 +576,22 @@ async fn orphans_are_listed_and_cleaned() {
         .expect("set");
     let listed = h.run(&["profile", "secrets", "--orphans"], "").await.ok();
     assert!(listed.out.contains("00000000-dead-beef"), "{}", listed.out);
-    assert!(listed.out.contains("1 orphaned"), "{}", listed.out);
+    assert!(
+        listed.out.contains("1 secret(s) used by no profile"),
+        "{}",
+        listed.out
+    );
     assert!(!listed.out.contains(&h.id_of("a")));
-    h.run(&["profile", "secrets", "--orphans", "--clean"], "")
+
+    // Without a terminal and without --yes: refused, nothing deleted.
+    let refused = h
+        .run(&["profile", "secrets", "--orphans", "--clean"], "y\n")
+        .await;
+    assert_eq!(refused.code(), "invalid-input");
+    assert!(refused.message().contains("--yes"), "{}", refused.message());
+    assert!(h.secrets.get(&orphan).expect("get").is_some());
+
+    h.run(&["profile", "secrets", "--orphans", "--clean", "--yes"], "")
         .await
         .ok();
     assert_eq!(h.secrets.get(&orphan).expect("get"), None);
@@ -463,6 +605,119 @@ async fn orphans_are_listed_and_cleaned() {
         .ok()
         .json();
     assert_eq!(json["orphans"].as_array().map(Vec::len), Some(0));
+}
+
+/// The data-loss case of issue 11: cleaning from another config dir must not touch the
+/// secrets of the profiles in the default dir, nor of a dir used before.
+#[tokio::test]
+async fn clean_from_another_config_dir_keeps_every_used_secret() {
+    let h = Harness::new();
+    let default_dir = h.dir.path().join("default");
+    let default_store = ProfileStore::new(&default_dir);
+    let other = ProfileStore::new(h.dir.path().join("other"));
+    let earlier = ProfileStore::new(h.dir.path().join("earlier"));
+    let add_in = |store: &ProfileStore, name: &str| {
+        let store = store.clone();
+        let name = name.to_owned();
+        let h = &h;
+        async move {
+            run_in(
+                &store,
+                &*h.secrets,
+                &h.env,
+                &[
+                    "profile",
+                    "add",
+                    &name,
+                    "--endpoint",
+                    "http://h:1",
+                    "--access-key",
+                    AK,
+                    "--secret-key-stdin",
+                ],
+                &format!("{SK}\n"),
+            )
+            .await
+            .ok();
+            store
+                .load()
+                .expect("load")
+                .get(&name)
+                .expect("added")
+                .id
+                .clone()
+        }
+    };
+    let work = add_in(&default_store, "work").await;
+    let old = add_in(&earlier, "old").await;
+    bai_core::profile::KnownDirs::at(&default_dir)
+        .record(earlier.dir())
+        .expect("record");
+    let mine = add_in(&other, "mine").await;
+    let orphan = SecretRef::new(
+        "00000000-dead-beef-0000-000000000000",
+        SecretKind::SecretKey,
+    );
+    h.secrets.set(&orphan, &Secret::new("gone")).expect("set");
+
+    let listed = run_in(
+        &other,
+        &*h.secrets,
+        &h.env,
+        &["profile", "secrets", "--orphans"],
+        "",
+    )
+    .await
+    .ok();
+    assert!(
+        listed.out.contains("\"work\""),
+        "names the profile: {}",
+        listed.out
+    );
+    assert!(
+        listed.out.contains(&default_dir.display().to_string()),
+        "{}",
+        listed.out
+    );
+    run_in(
+        &other,
+        &*h.secrets,
+        &h.env,
+        &["profile", "secrets", "--orphans", "--clean", "--yes"],
+        "",
+    )
+    .await
+    .ok();
+    for id in [&work, &old, &mine] {
+        assert!(h.secret(id, SecretKind::SecretKey).is_some(), "{id} kept");
+    }
+    assert_eq!(
+        h.secrets.get(&orphan).expect("get"),
+        None,
+        "only the true orphan went"
+    );
+}
+
+#[tokio::test]
+async fn a_set_aside_file_keeps_its_secrets() {
+    let h = Harness::new();
+    add_api(&h, "a", "http://h:1", SK).await.ok();
+    let id = h.id_of("a");
+    // A hand edit breaks the file: loading sets it aside and starts with no profiles.
+    let path = h.store().path();
+    let text = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(&path, format!("{text}\n[[profiles]\nbroken")).expect("write");
+    let out = h
+        .run(&["profile", "secrets", "--orphans", "--clean", "--yes"], "")
+        .await
+        .ok();
+    assert!(h.secret(&id, SecretKind::SecretKey).is_some(), "kept");
+    assert!(out.err.contains("corrupt-"), "says which file: {}", out.err);
+    assert!(
+        !out.out.contains("--clean"),
+        "never suggests --clean: {}",
+        out.out
+    );
 }
 
 #[tokio::test]

@@ -163,11 +163,11 @@ async fn follow(
             }
         }
     };
-    // The last states may not have been seen yet (the watch keeps only the latest).
+    // The last state may not have been seen yet (the watch keeps only the latest): a session
+    // that reached RUNNING in the same instant as the launch's end still gets its line. The
+    // printer repeats nothing and has no line for the ready phase itself.
     let last = progress.borrow().clone();
-    if last.phase != LaunchPhase::Ready {
-        printer.print(ctx, &last)?;
-    }
+    printer.print(ctx, &last)?;
     Ok((outcome, interrupted))
 }
 
@@ -182,10 +182,7 @@ impl ProgressPrinter {
     fn print(&mut self, ctx: &mut Context<'_>, p: &LaunchProgress) -> Result<(), CliError> {
         let at = format!("[{:>5.1}s]", p.elapsed.as_secs_f64());
         if let Some(status) = &p.status {
-            let text = match p.status_info.as_deref().filter(|i| !i.is_empty()) {
-                Some(info) => format!("{status} ({info})"),
-                None => status.to_string(),
-            };
+            let text = super::list::status_text(status, p.status_info.as_deref());
             if self.status.as_deref() != Some(text.as_str()) {
                 let name = p.session_name.as_deref().unwrap_or("session");
                 writeln!(ctx.out, "{at} {text}  {name}")?;

@@ -1,6 +1,6 @@
 //! `bai sessions` and `bai apps SESSION`.
 
-use bai_core::client::{ListSessions, SessionSummary, StatusFilter};
+use bai_core::client::{SessionStatus, SessionSummary, StatusFilter};
 use bai_core::text::for_terminal;
 use serde_json::json;
 
@@ -8,27 +8,19 @@ use super::Account;
 use crate::commands::profile::Context;
 use crate::report::CliError;
 
-/// One page is plenty for a person's own sessions; more are counted, not shown.
-const PAGE: u32 = 100;
-
+/// `bai sessions`: the caller's own active sessions (every page); `--all`: every session the
+/// caller may see, ended ones and (for an admin) other users' included. Statuses are shown as
+/// the server sends them, ones this client does not know included.
 pub async fn sessions(ctx: &mut Context<'_>, acct: &Account, all: bool) -> Result<(), CliError> {
-    let access_key = acct.own_access_key().await;
-    let page = acct
-        .client
-        .list_sessions(&ListSessions {
-            status: if all {
-                StatusFilter::All
-            } else {
-                StatusFilter::Active
-            },
-            limit: PAGE,
-            access_key,
-            ..ListSessions::default()
-        })
-        .await?;
+    let page = if all {
+        acct.client.all_users_sessions(StatusFilter::All).await?
+    } else {
+        acct.client.my_sessions(StatusFilter::Active).await?
+    };
     if ctx.json {
         return ctx.print_json(&json!({
             "total_count": page.total_count,
+            "complete": page.complete,
             "items": page.items,
         }));
     }
@@ -54,11 +46,21 @@ pub async fn sessions(ctx: &mut Context<'_>, acct: &Account, all: bool) -> Resul
     Ok(())
 }
 
+/// A status as the server sent it, with its info, and a warning word when it is usable but
+/// degraded. The meaning comes from core's classification, the words from here.
+pub fn status_text(status: &SessionStatus, info: Option<&str>) -> String {
+    let mut text = status.to_string();
+    if let Some(info) = info.filter(|i| !i.is_empty()) {
+        text.push_str(&format!(" ({info})"));
+    }
+    if status.is_degraded() {
+        text.push_str(" [warning: degraded]");
+    }
+    text
+}
+
 fn row(s: &SessionSummary) -> [String; 5] {
-    let status = match s.status_info.as_deref().filter(|i| !i.is_empty()) {
-        Some(info) => format!("{} ({info})", s.status),
-        None => s.status.to_string(),
-    };
+    let status = status_text(&s.status, s.status_info.as_deref());
     [
         s.name.clone(),
         status,

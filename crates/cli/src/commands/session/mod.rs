@@ -35,18 +35,6 @@ pub struct Account {
 }
 
 impl Account {
-    /// The caller's access key, to scope session lists to their own sessions (an admin's
-    /// unscoped list holds everyone's). `None` when the server does not say.
-    pub async fn own_access_key(&self) -> Option<String> {
-        match self.client.current_keypair().await {
-            Ok(k) => Some(k.access_key),
-            Err(e) => {
-                tracing::debug!("cannot read the caller's keypair, listing unscoped: {e}");
-                None
-            }
-        }
-    }
-
     /// The project to use: the given one, else the profile's, else `BACKEND_GROUP`, else
     /// `default`.
     pub fn project(&self, given: Option<&str>) -> String {

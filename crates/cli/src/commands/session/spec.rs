@@ -61,14 +61,10 @@ pub async fn build_spec(
         apply_preset(client, preset, &mut spec).await?;
     } else if explicit {
         // Given amounts override the quick-start ones slot by slot.
-        for (k, v) in &qs.resources {
-            spec.resources.insert(k.clone(), slot_value(k, v));
-        }
+        spec.resources.extend(quick_start_resources(qs)?);
         apply_explicit(args, &mut spec.resources)?;
     } else if !qs.resources.is_empty() {
-        for (k, v) in &qs.resources {
-            spec.resources.insert(k.clone(), slot_value(k, v));
-        }
+        spec.resources.extend(quick_start_resources(qs)?);
     } else if let Some(preset) = &qs.preset {
         apply_preset(client, preset, &mut spec).await?;
     }
@@ -133,68 +129,43 @@ fn apply_explicit(
     resources: &mut BTreeMap<String, Value>,
 ) -> Result<(), CliError> {
     if let Some(cpu) = &args.cpu {
-        resources.insert("cpu".into(), number("--cpu", cpu)?);
+        resources.insert("cpu".into(), slot("--cpu", "cpu", cpu)?);
     }
     if let Some(mem) = &args.mem {
-        resources.insert("mem".into(), json!(memory(mem)?));
+        resources.insert("mem".into(), slot("--mem", "mem", mem)?);
     }
     if let Some(gpu) = &args.gpu {
-        let shares = positive("--gpu", gpu)?;
+        let shares = bai_core::resources::parse_slot("cuda.shares", gpu)
+            .map_err(|e| flag_error("--gpu", e))?;
         // The API takes fractional GPUs as a decimal string (as the web UI sends them).
-        resources.insert("cuda.shares".into(), json!(shares.to_string()));
+        resources.insert("cuda.shares".into(), json!(shares));
     }
     Ok(())
 }
 
-fn positive(flag: &str, text: &str) -> Result<f64, CliError> {
-    match text.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(CliError::input(format!(
-            "{flag} {text:?}: expected a positive number, e.g. {flag} 2"
-        ))),
+/// One amount, checked by the core's one resource parser (the same rules as
+/// `bai profile edit --resource`), as the API takes it.
+fn slot(flag: &str, key: &str, text: &str) -> Result<Value, CliError> {
+    let amount = bai_core::resources::parse_slot(key, text).map_err(|e| flag_error(flag, e))?;
+    Ok(bai_core::resources::slot_json(key, &amount))
+}
+
+fn flag_error(flag: &str, e: bai_core::Error) -> CliError {
+    CliError {
+        code: e.code(),
+        message: format!("{flag}: {e}"),
     }
 }
 
-/// Whole numbers go as JSON integers, fractions as floats.
-fn number(flag: &str, text: &str) -> Result<Value, CliError> {
-    let v = positive(flag, text)?;
-    Ok(if v.fract() == 0.0 && v < 1e15 {
-        json!(v as u64)
-    } else {
-        json!(v)
+/// The profile's quick-start amounts (stored as text), checked again: a hand-edited file may
+/// hold anything.
+fn quick_start_resources(qs: &LaunchPreset) -> Result<BTreeMap<String, Value>, CliError> {
+    bai_core::resources::to_api(&qs.resources).map_err(|e| CliError {
+        code: e.code(),
+        message: format!(
+            "the profile's quick-start resources: {e}; fix them with `bai profile edit NAME --resource SLOT=AMOUNT`"
+        ),
     })
-}
-
-/// `512m`, `4g`, `4G`, `1.5g`, `1073741824`: digits (maybe a fraction) and an optional unit.
-fn memory(text: &str) -> Result<String, CliError> {
-    let t = text.trim().to_ascii_lowercase();
-    let t = t
-        .strip_suffix("ib")
-        .or_else(|| t.strip_suffix('b'))
-        .map(str::to_owned)
-        .unwrap_or(t);
-    let (num, unit) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
-        Some((i, _)) => t.split_at(i),
-        None => (t.as_str(), ""),
-    };
-    let ok_num = num.parse::<f64>().is_ok_and(|v| v.is_finite() && v > 0.0);
-    let ok_unit = matches!(unit, "" | "k" | "m" | "g" | "t");
-    if !ok_num || !ok_unit {
-        return Err(CliError::input(format!(
-            "--mem {text:?}: expected a size such as 512m, 4g or 1.5g"
-        )));
-    }
-    Ok(format!("{num}{unit}"))
-}
-
-/// A quick-start amount from the profile (stored as text): `cpu` as a number when it is one.
-fn slot_value(key: &str, v: &str) -> Value {
-    if key == "cpu"
-        && let Ok(n) = number("cpu", v)
-    {
-        return n;
-    }
-    json!(v)
 }
 
 #[cfg(test)]
@@ -202,14 +173,34 @@ mod unit {
     use super::*;
 
     #[test]
-    fn memory_sizes() {
-        assert_eq!(memory("4g").expect("4g"), "4g");
-        assert_eq!(memory("512MiB").expect("512MiB"), "512m");
-        assert_eq!(memory(" 1.5G ").expect("1.5G"), "1.5g");
-        assert_eq!(memory("1073741824").expect("bytes"), "1073741824");
-        for bad in ["", "g", "4x", "-1g", "four"] {
-            assert_eq!(memory(bad).expect_err(bad).code, "invalid-input", "{bad}");
+    fn memory_sizes_go_through_the_core_parser() {
+        assert_eq!(slot("--mem", "mem", "4g").expect("4g"), json!("4g"));
+        assert_eq!(
+            slot("--mem", "mem", "512MiB").expect("512MiB"),
+            json!("512m")
+        );
+        assert_eq!(slot("--mem", "mem", " 1.5G ").expect("1.5G"), json!("1.5g"));
+        // A bare number is MiB, as the official CLI reads --mem: never 4 bytes.
+        assert_eq!(slot("--mem", "mem", "4").expect("4"), json!("4m"));
+        for bad in ["", "g", "4x", "-1g", "four", "banana", "0"] {
+            let e = slot("--mem", "mem", bad).expect_err(bad);
+            assert_eq!(e.code, "invalid-input", "{bad}");
+            assert!(e.message.starts_with("--mem: "), "{}", e.message);
+            assert!(e.message.contains("resource mem"), "{}", e.message);
         }
+        let e = slot("--cpu", "cpu", "-1").expect_err("negative");
+        assert!(e.message.contains("positive number"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_bad_stored_quick_start_amount_is_refused_by_name() {
+        let qs = LaunchPreset {
+            resources: BTreeMap::from([("mem".into(), "banana".into())]),
+            ..LaunchPreset::default()
+        };
+        let e = quick_start_resources(&qs).expect_err("banana");
+        assert!(e.message.contains("\"banana\""), "{}", e.message);
+        assert!(e.message.contains("resource mem"), "{}", e.message);
     }
 
     #[test]

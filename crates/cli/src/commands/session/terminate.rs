@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use bai_core::client::{ListSessions, SessionStatus, SessionSummary};
+use bai_core::client::{SessionSummary, StatusFilter};
 
 use super::Account;
 use crate::commands::profile::Context;
@@ -59,16 +59,12 @@ pub async fn run(
 async fn find_active(acct: &Account, session: &str) -> Option<SessionSummary> {
     let page = acct
         .client
-        .list_sessions(&ListSessions {
-            limit: 100,
-            access_key: acct.own_access_key().await,
-            ..ListSessions::default()
-        })
+        .my_sessions(StatusFilter::Active)
         .await
         .map_err(|e| tracing::debug!("cannot list sessions: {e}"))
         .ok()?;
     page.items
         .into_iter()
-        .filter(|s| s.status != SessionStatus::Terminated)
+        .filter(|s| s.status.phase().is_alive())
         .find(|s| s.name == session || s.id == session)
 }

@@ -184,26 +184,29 @@ pub enum StatusFilter {
     /// Everything not yet finished (the web UI's default set).
     #[default]
     Active,
-    /// Every status, finished ones included.
+    /// Every status, finished ones and ones this client does not know included (no filter).
     All,
     Only(Vec<SessionStatus>),
 }
 
 impl StatusFilter {
-    /// The comma-separated list `compute_session_list` takes.
-    pub fn to_query(&self) -> String {
-        let list = match self {
+    /// The comma-separated list `compute_session_list` takes; `None` (no filter) for `All`,
+    /// so that statuses a newer manager has and this client does not know are listed too.
+    pub fn to_query(&self) -> Option<String> {
+        let list: Vec<SessionStatus> = match self {
             StatusFilter::Active => SessionStatus::all_known()
                 .into_iter()
-                .filter(|s| !s.is_terminal())
+                .filter(|s| s.phase().is_alive())
                 .collect(),
-            StatusFilter::All => SessionStatus::all_known(),
+            StatusFilter::All => return None,
             StatusFilter::Only(v) => v.clone(),
         };
-        list.iter()
-            .map(SessionStatus::as_str)
-            .collect::<Vec<_>>()
-            .join(",")
+        Some(
+            list.iter()
+                .map(SessionStatus::as_str)
+                .collect::<Vec<_>>()
+                .join(","),
+        )
     }
 }
 

@@ -36,6 +36,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test (workspace)"
 cargo test --workspace --locked
 
+step "security suite (attacks on the built bai, the tunnel in WebKitGTK, the demo)"
+bash tests/security/run.sh
+
 step "real OS keyring (gnome-keyring in a private D-Bus session; then none)"
 bash scripts/with-keyring.sh cargo test --workspace --locked --test os_keyring -- --ignored --skip without_a_secret_service
 bash scripts/with-keyring.sh --no-provider cargo test --workspace --locked --test os_keyring -- --ignored without_a_secret_service

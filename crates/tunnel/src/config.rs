@@ -15,7 +15,7 @@ pub struct TunnelConfig {
     /// Allow a non-loopback bind address. Anyone who can reach it and has the auth URL gets
     /// the notebook, so it stays off unless the user asks.
     pub allow_non_loopback: bool,
-    /// Where the auth redirect sends the browser.
+    /// Where the auth page sends the browser on.
     pub start_path: String,
     /// Largest request head accepted (larger: 431).
     pub max_head_bytes: usize,

@@ -11,7 +11,8 @@
 //! - [`opener`]: [`WsTunnelOpener`], the `bai_core::launch::TunnelOpener` to inject
 //! - [`policy`], [`auth`], [`pages`]: admission of each request and the answers to refused ones
 //! - [`serve`]: one local connection; [`wsio`]: a WebSocket as a byte stream
-//! - [`address`], [`limits`]: where it listens, and what a flood cannot exhaust
+//! - [`address`], [`limits`], [`peer`]: where it listens, what a flood cannot exhaust, and
+//!   who connected (another user's program is refused even with the cookie)
 //! - [`relay`]: opening the WebSocket, probing; [`spares`]: pre-opened WebSockets
 //! - [`stats`](mod@stats) — counters
 
@@ -21,6 +22,7 @@ pub mod config;
 pub mod limits;
 pub mod opener;
 pub mod pages;
+pub mod peer;
 pub mod policy;
 pub mod relay;
 pub mod serve;

@@ -121,16 +121,26 @@ pub fn bad_gateway(reason: &str) -> Page {
     )
 }
 
-/// The auth redirect: sets the cookie and sends the browser to the app.
-pub fn auth_redirect(location: &str, set_cookie: &str) -> Response<Full<Bytes>> {
+/// The answer to a valid auth URL: sets the cookie and sends the browser on to the app with a
+/// same-origin refresh. Not a 302: a browser that came from another site (the `file:` page
+/// `bai launch` opens, a link in a mail) withholds a `SameSite=Strict` cookie from every
+/// request of that redirect chain, so a 302 would land on this tunnel's 403.
+pub fn auth_landing(start_path: &str, set_cookie: &str) -> Response<Full<Bytes>> {
+    let to = escape(start_path);
+    let body = format!(
+        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><meta name=\"referrer\" content=\"no-referrer\">\
+         <meta http-equiv=\"refresh\" content=\"0;url={to}\"><title>Opening…</title></head>\
+         <body style=\"font-family:sans-serif;max-width:40em;margin:3em auto\"><p>Opening… \
+         <a href=\"{to}\">continue</a></p></body></html>\n"
+    );
     Response::builder()
-        .status(StatusCode::FOUND)
-        .header(header::LOCATION, location)
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
         .header(header::SET_COOKIE, set_cookie)
         .header(header::CACHE_CONTROL, "no-store")
         .header(header::REFERRER_POLICY, "no-referrer")
-        .body(Full::new(Bytes::new()))
-        .unwrap_or_else(|_| forbidden("The redirect could not be built.").response())
+        .body(Full::new(Bytes::from(body)))
+        .unwrap_or_else(|_| forbidden("The answer could not be built.").response())
 }
 
 /// Escape text for HTML.

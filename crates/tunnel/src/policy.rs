@@ -22,6 +22,7 @@ pub const FOREIGN_HOST: &str = "The request named another host, which this tunne
 pub const FOREIGN_ORIGIN: &str =
     "The request came from a page of another site, which may not use this tunnel.";
 pub const NO_COOKIE: &str = "The request did not carry this launch's secret.";
+pub const OTHER_USER: &str = "The connection came from a program of another user of this computer.";
 
 fn one(headers: &HeaderMap, name: http::header::HeaderName) -> Option<&[u8]> {
     let mut values = headers.get_all(name).iter();

@@ -5,8 +5,9 @@
 //! `Expect: 100-continue`).
 
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use bytes::Bytes;
 use http::header::{CONNECTION, COOKIE, EXPECT, HeaderValue, UPGRADE};
@@ -20,6 +21,7 @@ use tokio::net::TcpStream;
 use crate::auth::without_launcher_cookies;
 use crate::limits::PendingGuard;
 use crate::pages;
+use crate::peer;
 use crate::policy::{self, Decision};
 use crate::relay::{self, ConnectError};
 use crate::shared::Shared;
@@ -66,6 +68,11 @@ struct Conn {
     upstream: tokio::sync::Mutex<Option<SendRequest<Incoming>>>,
     /// Held until the connection shows the cookie (or a valid token).
     pending: Mutex<Option<PendingGuard>>,
+    /// Both ends, to ask the OS who connected.
+    local: Option<SocketAddr>,
+    peer: Option<SocketAddr>,
+    /// Whether the program on the other end runs as this user (asked once, at admission).
+    same_user: OnceLock<bool>,
 }
 
 /// Serve one accepted connection until it closes, is refused, or is dropped to make room.
@@ -73,6 +80,7 @@ pub async fn connection(sock: TcpStream, shared: Arc<Shared>, pending: PendingGu
     let _open = shared.counters.opened();
     let _ = sock.set_nodelay(true);
     let evicted = pending.evicted.clone();
+    let (local, peer) = (sock.local_addr().ok(), sock.peer_addr().ok());
     let c = &shared.config;
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -85,6 +93,9 @@ pub async fn connection(sock: TcpStream, shared: Arc<Shared>, pending: PendingGu
         shared: shared.clone(),
         upstream: tokio::sync::Mutex::new(None),
         pending: Mutex::new(Some(pending)),
+        local,
+        peer,
+        same_user: OnceLock::new(),
     });
     let service = hyper::service::service_fn(move |req| {
         let conn = conn.clone();
@@ -127,7 +138,29 @@ fn head_size(req: &Request<Incoming>) -> usize {
     req.method().as_str().len() + req.uri().to_string().len() + 12 + headers
 }
 
+/// Our effective uid, to compare with the peer's.
+fn my_uid() -> Option<u32> {
+    #[cfg(unix)]
+    return Some(rustix::process::geteuid().as_raw());
+    #[cfg(not(unix))]
+    None
+}
+
 impl Conn {
+    /// True unless the OS says another user's program opened this connection.
+    fn opened_by_this_user(&self) -> bool {
+        *self.same_user.get_or_init(|| {
+            let (Some(local), Some(peer)) = (self.local, self.peer) else {
+                return true;
+            };
+            match (peer::owner_uid(local, peer), my_uid()) {
+                (Some(theirs), Some(mine)) => theirs == mine,
+                // The OS cannot tell (not Linux): the cookie and Origin checks stand alone.
+                _ => true,
+            }
+        })
+    }
+
     fn authenticated(&self) {
         self.pending
             .lock()
@@ -141,7 +174,13 @@ impl Conn {
             s.counters.rejected();
             return own(pages::head_too_large());
         }
-        match policy::decide(req.method(), req.uri(), req.headers(), &s.access) {
+        let decision = match policy::decide(req.method(), req.uri(), req.headers(), &s.access) {
+            Decision::Forward | Decision::Auth(_) if !self.opened_by_this_user() => {
+                Decision::Refuse(policy::OTHER_USER)
+            }
+            d => d,
+        };
+        match decision {
             Decision::Refuse(reason) => {
                 s.counters.rejected();
                 own(pages::forbidden(reason))
@@ -149,7 +188,7 @@ impl Conn {
             Decision::Auth(token) => {
                 if s.access.redeem(token) {
                     self.authenticated();
-                    pages::auth_redirect(&s.config.start_path, s.access.set_cookie().expose())
+                    pages::auth_landing(&s.config.start_path, s.access.set_cookie().expose())
                         .map(Either::Right)
                 } else {
                     s.counters.rejected();

@@ -4,39 +4,9 @@ mod common;
 
 use std::time::Duration;
 
-use bai_tunnel::{Tunnel, TunnelConfig, TunnelHandle};
-use common::http::{Conn, app_server, authorize};
+use bai_tunnel::TunnelConfig;
+use common::http::Conn;
 use common::*;
-
-struct Setup {
-    kit: bai_testkit::TestKit,
-    tunnel: TunnelHandle,
-    cookie: String,
-}
-
-async fn setup(config: TunnelConfig) -> Setup {
-    let kit = kit().await;
-    kit.control().set_app_target("jupyter", app_server().await);
-    let client = client(&kit);
-    let id = running_session(&client).await;
-    let tunnel = Tunnel::start(client, &id, "jupyter", config)
-        .await
-        .expect("tunnel");
-    let cookie = authorize(tunnel.auth_url().expose()).await;
-    Setup {
-        kit,
-        tunnel,
-        cookie,
-    }
-}
-
-impl Setup {
-    async fn conn(&self) -> Conn {
-        Conn::open(self.tunnel.local_addr(), Some(&self.cookie))
-            .await
-            .expect("connect")
-    }
-}
 
 #[tokio::test]
 async fn bytes_flow_both_ways_on_kept_alive_connections_and_are_counted() {
@@ -156,48 +126,6 @@ async fn a_hundred_concurrent_connections_all_complete() {
     let st = s.tunnel.stats();
     assert!(st.connections_total >= 101, "{st:?}");
     assert_eq!(st.errors, 0, "{st:?}");
-}
-
-#[tokio::test]
-async fn file_descriptors_return_to_the_baseline_after_connections_close() {
-    let s = setup(TunnelConfig::default()).await;
-    // Warm up (version negotiation, pools), then measure.
-    s.conn().await.get("/small", false).await.expect("warm-up");
-    wait_open(&s.tunnel, 0).await;
-    // Let the spare WebSockets fill up: they are part of the steady state.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let baseline = open_fds();
-    let mut conns = Vec::new();
-    for _ in 0..40 {
-        let mut c = s.conn().await;
-        assert_eq!(c.get("/small", false).await.expect("answer").status, 200);
-        conns.push(c);
-    }
-    assert!(open_fds() >= baseline + 40, "connections hold descriptors");
-    drop(conns);
-    wait_open(&s.tunnel, 0).await;
-    assert_eq!(s.tunnel.stats().errors, 0, "closing is not an error");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while open_fds() > baseline && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(
-        open_fds() <= baseline,
-        "{} open descriptors, baseline {baseline}",
-        open_fds()
-    );
-}
-
-async fn wait_open(t: &TunnelHandle, n: u64) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while t.stats().connections_open != n {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "connections still open: {:?}",
-            t.stats()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 #[tokio::test]

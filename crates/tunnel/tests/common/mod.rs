@@ -5,9 +5,11 @@ pub mod http;
 
 use std::time::Duration;
 
+use self::http::{Conn, app_server, authorize};
 use bai_core::client::{Client, ClientConfig, CreateSession, Credentials};
 use bai_core::{Endpoint, EndpointKind};
 use bai_testkit::{ADMIN_ACCESS_KEY, ADMIN_SECRET_KEY, Config, Schedule, TestKit};
+use bai_tunnel::{Tunnel, TunnelConfig, TunnelHandle};
 use futures_util::StreamExt;
 
 pub const IMAGE: &str = "cr.backend.ai/stable/python:3.9-ubuntu20.04";
@@ -60,4 +62,48 @@ pub fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd")
         .map(|d| d.count())
         .unwrap_or(0)
+}
+
+/// A tunnel to a test app behind a running session, and its cookie.
+pub struct Setup {
+    pub kit: bai_testkit::TestKit,
+    pub tunnel: TunnelHandle,
+    pub cookie: String,
+}
+
+pub async fn setup(config: TunnelConfig) -> Setup {
+    let kit = kit().await;
+    kit.control().set_app_target("jupyter", app_server().await);
+    let client = client(&kit);
+    let id = running_session(&client).await;
+    let tunnel = Tunnel::start(client, &id, "jupyter", config)
+        .await
+        .expect("tunnel");
+    let cookie = authorize(tunnel.auth_url().expose()).await;
+    Setup {
+        kit,
+        tunnel,
+        cookie,
+    }
+}
+
+impl Setup {
+    pub async fn conn(&self) -> Conn {
+        Conn::open(self.tunnel.local_addr(), Some(&self.cookie))
+            .await
+            .expect("connect")
+    }
+}
+
+/// Wait until the tunnel counts `n` open connections.
+pub async fn wait_open(t: &TunnelHandle, n: u64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while t.stats().connections_open != n {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "connections still open: {:?}",
+            t.stats()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

@@ -21,6 +21,8 @@ use bai_secrets::{SecretRef, SecretStore};
 use crate::error::{Error, Result};
 use crate::private_fs::{check_private_dir, open_private_append, private_dir, replace_private};
 
+use super::store::io_err;
+
 /// The registry's file name, in the default config directory.
 pub const REGISTRY_NAME: &str = "known-config-dirs.toml";
 const REGISTRY_LOCK: &str = "known-config-dirs.lock";
@@ -313,14 +315,6 @@ fn absolute(p: &Path) -> PathBuf {
 
 fn same_dir(a: &Path, b: &Path) -> bool {
     absolute(a) == absolute(b)
-}
-
-fn io_err(action: &str, path: &Path, e: &std::io::Error) -> Error {
-    Error::ConfigIo {
-        action: action.into(),
-        path: path.display().to_string(),
-        detail: e.to_string(),
-    }
 }
 
 #[cfg(test)]

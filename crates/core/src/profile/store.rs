@@ -332,7 +332,7 @@ fn not_found(name: &str) -> Error {
     }
 }
 
-fn io_err(action: &str, path: &Path, e: &std::io::Error) -> Error {
+pub(crate) fn io_err(action: &str, path: &Path, e: &std::io::Error) -> Error {
     Error::ConfigIo {
         action: action.into(),
         path: path.display().to_string(),

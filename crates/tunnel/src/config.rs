@@ -30,6 +30,12 @@ pub struct TunnelConfig {
     pub connect_timeout: Duration,
     /// WebSocket ping interval, so idle connections survive proxies and dead peers show.
     pub ping_interval: Duration,
+    /// On Linux, ask the kernel which user opened each connection and refuse other users'
+    /// programs even with the cookie. Off by default: `/proc/net/tcp` is the only way without
+    /// netlink, and reading it walks the kernel's whole connection table (about 8 ms per new
+    /// connection on a 24 GiB machine), which the browser pays on every new connection. A
+    /// netlink `sock_diag` lookup would make it cheap enough to turn on.
+    pub verify_peer_user: bool,
     /// Largest WebSocket message or frame accepted from the server.
     pub max_ws_message: usize,
     /// Largest frame sent upstream.
@@ -53,6 +59,7 @@ impl Default for TunnelConfig {
             token_lifetime: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(60),
             ping_interval: Duration::from_secs(30),
+            verify_peer_user: false,
             max_ws_message: 16 * 1024 * 1024,
             chunk_bytes: 256 * 1024,
             spare_connections: 2,

@@ -12,7 +12,8 @@
 //! - [`policy`], [`auth`], [`pages`]: admission of each request and the answers to refused ones
 //! - [`serve`]: one local connection; [`wsio`]: a WebSocket as a byte stream
 //! - [`address`], [`limits`], [`peer`]: where it listens, what a flood cannot exhaust, and
-//!   who connected (another user's program is refused even with the cookie)
+//!   who connected (with `verify_peer_user`, another user's program is refused even with
+//!   the cookie)
 //! - [`relay`]: opening the WebSocket, probing; [`spares`]: pre-opened WebSockets
 //! - [`stats`](mod@stats) — counters
 

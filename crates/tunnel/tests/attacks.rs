@@ -417,8 +417,8 @@ time.sleep(20)
 }
 
 /// A cookie or a token can leak (a page in the tunnel may send the cookie to another port of
-/// the tunnel's address, where any local user can listen). A program of another user is
-/// refused even with both. Switching users takes root, which CI has; elsewhere this says so.
+/// the tunnel's address, where any local user can listen). With `verify_peer_user` (off by
+/// default, see its cost) a program of another user is refused even with both. Switching users takes root, which CI has; elsewhere this says so.
 #[tokio::test]
 async fn another_users_program_is_refused_even_with_the_cookie_and_a_token() {
     let euid = std::fs::metadata("/proc/self").map(|m| {
@@ -433,7 +433,11 @@ async fn another_users_program_is_refused_even_with_the_cookie_and_a_token() {
         eprintln!("SKIPPED: switching to another user needs root");
         return;
     }
-    let s = setup(TunnelConfig::default()).await;
+    let s = setup(TunnelConfig {
+        verify_peer_user: true,
+        ..TunnelConfig::default()
+    })
+    .await;
     let addr = s.tunnel.local_addr();
     let url = s.tunnel.auth_url();
     let path = &url.expose()[url.expose().find("/__launcher").expect("path")..];

@@ -57,27 +57,14 @@ fn ensure_private(dir: &Path) -> io::Result<()> {
         .map_err(|e| io::Error::new(io::ErrorKind::PermissionDenied, e.to_string()))
 }
 
-/// Escape for an HTML attribute and a JavaScript string (the URL is ours, but be exact).
-fn escape(url: &str) -> String {
-    url.chars()
-        .flat_map(|c| match c {
-            '&' => "&amp;".chars().collect::<Vec<_>>(),
-            '"' => "&quot;".chars().collect(),
-            '<' => "&lt;".chars().collect(),
-            '>' => "&gt;".chars().collect(),
-            '\'' => "&#39;".chars().collect(),
-            c => vec![c],
-        })
-        .collect()
-}
-
 /// Write the redirect file (created new, 0600, never through a link).
 fn write_redirect(dir: &Path, url: &Secret) -> io::Result<PathBuf> {
     let mut name = [0u8; 12];
     rand::rng().fill_bytes(&mut name);
     let path = dir.join(format!("open-{}.html", hex::encode(name)));
     let mut file = bai_core::private_fs::create_new_private(&path)?;
-    let u = escape(url.expose());
+    // The URL goes into double-quoted attributes only: the tunnel's own HTML escaping fits.
+    let u = bai_tunnel::pages::escape(url.expose());
     write!(
         file,
         "<!doctype html><meta charset=\"utf-8\"><meta name=\"referrer\" content=\"no-referrer\">\

@@ -135,7 +135,13 @@ fn head_size(req: &Request<Incoming>) -> usize {
         .iter()
         .map(|(k, v)| k.as_str().len() + v.len() + 4)
         .sum();
-    req.method().as_str().len() + req.uri().to_string().len() + 12 + headers
+    // Measured from the parts: no allocation on this per-request path.
+    let uri = req.uri();
+    let target = uri.path_and_query().map_or(1, |p| p.as_str().len())
+        + uri
+            .authority()
+            .map_or(0, |a| a.as_str().len() + "http://".len());
+    req.method().as_str().len() + target + 12 + headers
 }
 
 /// Our effective uid, to compare with the peer's.

@@ -19,7 +19,8 @@ pub struct TunnelConfig {
     pub start_path: String,
     /// Largest request head accepted (larger: 431).
     pub max_head_bytes: usize,
-    /// How long a connection may take to send a request head.
+    /// How long a connection may take to send a request head; also how long a kept-alive
+    /// connection may sit idle between requests (browsers reopen one closed while idle).
     pub head_timeout: Duration,
     /// Connections that have not yet shown the launch's cookie, at most. Beyond it the oldest
     /// waiting one is dropped.

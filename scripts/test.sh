@@ -22,6 +22,11 @@ bash scripts/python-env.sh
 if [ -x "$BAI_CACHE/jupyter/bin/jupyter" ]; then
   export BAI_TESTKIT_JUPYTER="$BAI_CACHE/jupyter/bin/jupyter"
 fi
+# `bai profile import --official` is tested on files the real client writes; named here, a
+# missing client fails those tests instead of skipping them.
+if [ -x "$BAI_CACHE/sdk/bin/backend.ai" ]; then
+  export BAI_OFFICIAL_CLI="$BAI_CACHE/sdk/bin/backend.ai"
+fi
 
 step "UI: install, unit tests, build"
 bash scripts/build-ui.sh

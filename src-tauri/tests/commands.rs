@@ -350,6 +350,131 @@ fn a_webserver_profile_with_a_remembered_password_signs_in() {
     assert_eq!(report["email"], ADMIN_EMAIL);
 }
 
+/// Signing in from the profile form, as the server answers: a wrong password or a missing
+/// one-time code adds no profile and keeps no secret; the code the form then sends completes
+/// the sign-in.
+#[test]
+fn a_refused_sign_in_adds_nothing_and_a_one_time_code_completes_it() {
+    const EMAIL: &str = "two-factor@example.com";
+    const PASSWORD: &str = "pw-of-the-two-factor-user";
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut config = Config::default();
+    config.users.push(
+        bai_testkit::User::new(EMAIL, PASSWORD, "user")
+            .with_keypair(
+                "AKIATWOFACTOR0000000",
+                "two-factor-secret-key-000000000000000000",
+            )
+            .with_otp("424242"),
+    );
+    let kit = rt.block_on(TestKit::start(config)).expect("testkit starts");
+    let t = app();
+    let w = launcher(&t.app);
+    let input = |secret: &str, otp: Option<&str>, remember: bool| {
+        let mut input = json!({"name": "Web", "endpoint": kit.webserver_url(), "kind": "webserver",
+            "email": EMAIL, "rememberPassword": remember, "secret": secret});
+        if let Some(code) = otp {
+            input["otp"] = json!(code);
+        }
+        json!({ "input": input })
+    };
+    let nothing_added = |why: &str| {
+        let list = ok(&w, "list_profiles", json!({}));
+        assert_eq!(list["profiles"], json!([]), "{why}");
+        assert!(
+            t.secrets.list().expect("list secrets").is_empty(),
+            "{why}: a secret was kept"
+        );
+    };
+
+    // A remembered wrong password used to be stored without signing in.
+    let wrong = call(&w, "add_profile", input("not-the-password", None, true)).expect_err("wrong");
+    assert_eq!(wrong["code"], "auth-failed", "{wrong}");
+    assert!(
+        wrong["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("email or password"),
+        "{wrong}"
+    );
+    nothing_added("wrong password");
+
+    let asked = call(&w, "add_profile", input(PASSWORD, None, true)).expect_err("needs a code");
+    assert_eq!(asked["code"], "otp-required", "{asked}");
+    nothing_added("no code");
+
+    let bad_code =
+        call(&w, "add_profile", input(PASSWORD, Some("000000"), true)).expect_err("bad code");
+    assert_eq!(bad_code["code"], "auth-failed", "{bad_code}");
+    nothing_added("wrong code");
+
+    let added = ok(&w, "add_profile", input(PASSWORD, Some("424242"), false));
+    let id = added["id"].as_str().expect("id").to_owned();
+    // Signed in: the login session is kept, the password (not remembered) is not.
+    let session = t
+        .secrets
+        .get(&SecretRef::new(&id, SecretKind::LoginSession))
+        .expect("get");
+    assert!(session.is_some(), "no login session kept");
+    let password = t
+        .secrets
+        .get(&SecretRef::new(&id, SecretKind::Password))
+        .expect("get");
+    assert!(
+        password.is_none(),
+        "a password not to be remembered was kept"
+    );
+    let report = ok(&w, "test_connection", json!({"id": id}));
+    assert_eq!(report["email"], EMAIL);
+    assert!(!all_files(t.dir.path()).contains(PASSWORD));
+}
+
+/// At the account's concurrent-login limit the form's save fails with its own code, and only
+/// the explicit "sign out the other session" (`forceLogin`) signs in, logging that one out.
+#[test]
+fn at_the_login_limit_only_an_explicit_choice_signs_the_other_session_out() {
+    const EMAIL: &str = "single@example.com";
+    const PASSWORD: &str = "pw-of-the-single-login-user";
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut config = Config::default();
+    config.users.push(
+        bai_testkit::User::new(EMAIL, PASSWORD, "user")
+            .with_keypair(
+                "AKIASINGLELOGIN00000",
+                "single-login-secret-key-0000000000000000",
+            )
+            .with_max_concurrent_logins(1),
+    );
+    let kit = rt.block_on(TestKit::start(config)).expect("testkit starts");
+    let t = app();
+    let w = launcher(&t.app);
+    let input = |name: &str, force: bool| {
+        json!({"input": {"name": name, "endpoint": kit.webserver_url(), "kind": "webserver",
+            "email": EMAIL, "rememberPassword": false, "secret": PASSWORD, "forceLogin": force}})
+    };
+    let first = ok(&w, "add_profile", input("Browser", false));
+    let refused = call(&w, "add_profile", input("Laptop", false)).expect_err("at the limit");
+    assert_eq!(refused["code"], "active-login-session-exists", "{refused}");
+    let list = ok(&w, "list_profiles", json!({}));
+    assert_eq!(list["profiles"].as_array().map(Vec::len), Some(1), "{list}");
+    // The first session still works: nothing was signed out by the refused attempt.
+    ok(&w, "test_connection", json!({"id": first["id"]}));
+
+    let forced = ok(&w, "add_profile", input("Laptop", true));
+    ok(&w, "test_connection", json!({"id": forced["id"]}));
+    // The oldest session was signed out: the first profile must sign in again.
+    let gone = call(&w, "test_connection", json!({"id": first["id"]})).expect_err("logged out");
+    assert_eq!(gone["code"], "login-required", "{gone}");
+}
+
 #[test]
 fn settings_persist_with_the_default_profiles_quick_start() {
     let s = server();

@@ -3,8 +3,10 @@
 Whatever the SDK sends must be accepted: HMAC-signed calls to the manager (version probe,
 session create with enqueue_only, info, the paginated GraphQL listing, destroy) and the
 webserver's login-session mode (login with the SDK's AES-encoded body over plain http, then
-manager calls through /func). On failure the message shows what the SDK got back and the
-requests the testkit recorded, so a testkit bug can be pinned down from the log alone.
+manager calls through /func). The official `backend.ai` CLI from the same package is run as
+a process too (`ps`, `session list`), since README calls the demo Backend.AI-compatible. On
+failure the message shows what the SDK got back and the requests the testkit recorded, so a
+testkit bug can be pinned down from the log alone.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import os
 import selectors
 import signal
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -280,3 +283,83 @@ def test_sdk_webserver_login_with_a_wrong_password_is_refused(testkit):
         f"a wrong password must give authenticated:false (JSON), got {answer}\n"
         f"requests the testkit recorded:\n{recorded_requests(testkit)}"
     )
+
+
+# The console script the backend.ai-client package installs next to the venv's python.
+OFFICIAL_CLI = Path(sys.executable).with_name("backend.ai")
+
+
+def run_official_cli(testkit: dict, *args: str) -> subprocess.CompletedProcess:
+    """Runs `backend.ai ARGS` against the testkit's manager with the keypair in BACKEND_*,
+    the way a user of `bai demo` would after copying its `export` lines."""
+    if not OFFICIAL_CLI.is_file():
+        pytest.fail(f"{OFFICIAL_CLI} is missing; the SDK venv should provide it (scripts/python-env.sh sdk)")
+    env = dict(os.environ)  # HOME and XDG_* already point at this test's tmp_path
+    env.update(
+        BACKEND_ENDPOINT=testkit["manager_url"],
+        BACKEND_ENDPOINT_TYPE="api",
+        BACKEND_ACCESS_KEY=testkit["access_key"],
+        BACKEND_SECRET_KEY=testkit["secret_key"],
+        # Wide enough that the table is never wrapped or truncated.
+        COLUMNS="400",
+    )
+    return subprocess.run(
+        [str(OFFICIAL_CLI), *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+
+
+@pytest.fixture
+def running_session(testkit: dict) -> Iterator[str]:
+    """A RUNNING session created through the SDK; yields its name, destroys it afterwards."""
+    name = f"conf-cli-{uuid.uuid4().hex[:8]}"
+    with Session(config=api_config(testkit)) as s:
+        created = sdk_call(
+            testkit,
+            "session create (POST /session, enqueue_only)",
+            lambda: s.ComputeSession.get_or_create(
+                IMAGE, name=name, enqueue_only=True, resources={"cpu": 1, "mem": "1g"}
+            ),
+        )
+        assert wait_for_status(testkit, name, {"RUNNING"}) == "RUNNING"
+        try:
+            yield name
+        finally:
+            created.destroy()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["ps"], ["session", "list"], ["admin", "session", "list"]],
+    ids=lambda c: " ".join(c),
+)
+def test_official_cli_lists_the_running_session(testkit, running_session, command):
+    # With no --format, the CLI first asks `keypair { ... secret_key is_active is_admin }`
+    # (to know whether to add the owner column), then pages `compute_session_list` with its
+    # default columns; any field the testkit does not know voids the query.
+    proc = run_official_cli(testkit, *command)
+    shown = " ".join(command)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, (
+        f"`backend.ai {shown}` exited with {proc.returncode}\nstdout:\n{proc.stdout}\n"
+        f"stderr:\n{proc.stderr[-4000:]}\nrequests the testkit recorded:\n{recorded_requests(testkit)}"
+    )
+    lines = proc.stdout.splitlines()
+    header = lines[0].split() if lines else []
+    rows = [line.split() for line in lines if running_session in line.split()]
+    assert rows, f"`backend.ai {shown}` does not list {running_session}:\n{proc.stdout}"
+    # The CLI zips its column headers with the values in the order the server answered,
+    # so a server that reorders fields puts the name under another header.
+    assert header[:1] == ["Name"] and rows[0][0] == running_session, (
+        f"the session's name is not under the Name column:\n{proc.stdout}"
+    )
+    assert "RUNNING" in rows[0], proc.stdout
+
+
+def test_official_cli_ps_with_chosen_columns(testkit, running_session):
+    proc = run_official_cli(testkit, "ps", "--format", "name,status,image,session_id", "--plain")
+    assert proc.returncode == 0, f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr[-4000:]}"
+    rows = [line.split() for line in proc.stdout.splitlines() if line.strip()]
+    mine = [r for r in rows if r[:1] == [running_session]]
+    assert len(mine) == 1, proc.stdout
+    name, status, image, session_id = mine[0]
+    assert (status, image) == ("RUNNING", IMAGE), mine[0]
+    assert uuid.UUID(session_id), mine[0]

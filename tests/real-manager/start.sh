@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Starts PostgreSQL, Redis, etcd, a JupyterLab, the real manager and a dummy agent, all on
-# 127.0.0.1, and writes the client env file ($BAI_CACHE/realmgr/client.env). Run setup.sh
-# first. Already-running parts are reused. On failure it stops everything again and exits 1.
+# Starts PostgreSQL, Redis, etcd, a JupyterLab, the real manager, its webserver and a dummy
+# agent, all on 127.0.0.1, and writes the client env file ($BAI_CACHE/realmgr/client.env). Run
+# setup.sh first. Already-running parts are reused. On failure it stops everything again and
+# exits 1.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$RM_DIR/lib/services.sh"
@@ -24,6 +25,7 @@ trap on_exit EXIT
 
 manager_up() { curl -sf -m 2 "http://127.0.0.1:$RM_MANAGER_PORT/" >/dev/null; }
 jupyter_up() { curl -sf -m 2 "http://127.0.0.1:$RM_JUPYTER_PORT/api" >/dev/null; }
+web_up() { curl -sf -m 2 "http://127.0.0.1:$RM_WEB_PORT/" >/dev/null; }
 agent_alive() {
   rm_psql -d backend -tAc "select 1 from agents where status = 'ALIVE'" | grep -q 1
 }
@@ -61,6 +63,15 @@ if ! manager_up; then
 fi
 manager_s=$(($(date +%s) - started))
 
+# Lablup's webserver: email/password login at /server/login, the API under /func/, WebSockets
+# (the app tunnel) under /func/stream/. It only talks to the manager when a request comes.
+if ! web_up; then
+  (cd "$RM_RUN/web" &&
+    exec setsid "$RM_CLI" web start-server -f "$RM_RUN/web/webserver.toml" \
+      >"$RM_RUN/web/web.log" 2>&1 </dev/null) &
+  printf '%s\n' $! >"$RM_RUN/web/launcher.pid"
+fi
+
 # The agent registers through the manager's event bus, so it starts once the manager answers.
 if ! rm_pid_alive "$RM_RUN/agent/launcher.pid"; then
   # A row left ALIVE by an earlier run would pass agent_alive before this agent registers; the
@@ -75,6 +86,7 @@ fi
 rm_wait 120 agent_alive || fail agent "$RM_RUN/agent/agent.log"
 agent_s=$(($(date +%s) - started))
 rm_wait 60 jupyter_up || fail JupyterLab "$RM_RUN/jupyter/jupyter.log"
+rm_wait 60 web_up || fail webserver "$RM_RUN/web/web.log"
 
 # The superadmin keypair from fixtures/30-keypairs.json; BAI_REALMGR_* add what tests need
 # beyond the official client's BACKEND_* variables.
@@ -93,8 +105,9 @@ export BAI_REALMGR_IMAGE_ALIAS=python
 export BAI_REALMGR_JUPYTER_PORT=$RM_JUPYTER_PORT
 export BAI_REALMGR_CLI=$RM_CLI
 export BAI_REALMGR_RUN=$RM_RUN
+export BAI_REALMGR_WEB_ENDPOINT=http://127.0.0.1:$RM_WEB_PORT
 EOF
 rm_log "manager up after ${manager_s} s, agent ALIVE after ${agent_s} s, all up after $(($(date +%s) - started)) s"
-rm_log "manager http://127.0.0.1:$RM_MANAGER_PORT (API ${RM_BAI_VERSION}), JupyterLab http://127.0.0.1:$RM_JUPYTER_PORT"
+rm_log "manager http://127.0.0.1:$RM_MANAGER_PORT (API ${RM_BAI_VERSION}), webserver http://127.0.0.1:$RM_WEB_PORT, JupyterLab http://127.0.0.1:$RM_JUPYTER_PORT"
 rm_log "client env: . $RM_CLIENT_ENV   CLI: $RM_CLI"
-rm_log "logs: $RM_RUN/{mgr/manager.log,agent/agent.log,jupyter/jupyter.log,pgsock/postgres.log,redis.log,etcd.log}"
+rm_log "logs: $RM_RUN/{mgr/manager.log,web/web.log,agent/agent.log,jupyter/jupyter.log,pgsock/postgres.log,redis.log,etcd.log}"

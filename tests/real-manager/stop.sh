@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Stops what start.sh (and setup.sh) started: the dummy agent, the manager, JupyterLab, then
-# etcd, Redis and PostgreSQL (--keep-services leaves those three running). Only processes whose
-# ids the scripts recorded are signalled. Then it lists anything still running from the run
-# directory, so strays are seen, and removes the client env file.
+# Stops what start.sh (and setup.sh) started: the dummy agent, the webserver, the manager,
+# JupyterLab, then etcd, Redis and PostgreSQL (--keep-services leaves those three running).
+# Only processes whose ids the scripts recorded are signalled. Then it lists anything still
+# running from the run directory, so strays are seen, and removes the client env file.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$RM_DIR/lib/services.sh"
@@ -14,6 +14,7 @@ if [ -z "$RM_RUN" ] || [ ! -d "$RM_RUN" ]; then
 fi
 rm -f "$RM_CLIENT_ENV"
 rm_stop_group "$RM_RUN/agent/launcher.pid" agent
+rm_stop_group "$RM_RUN/web/launcher.pid" webserver
 rm_stop_group "$RM_RUN/mgr/launcher.pid" manager
 rm_stop_group "$RM_RUN/jupyter/launcher.pid" JupyterLab
 [ "${1:-}" = --keep-services ] || services_stop

@@ -164,6 +164,10 @@ export interface ProfileInput {
   caCert?: string;
   /** Secret key (api) or password (webserver); empty keeps the stored one. */
   secret?: string;
+  /** A one-time code, sent with the password when the server asked for one. */
+  otp?: string;
+  /** Sign out the account's oldest other session when it is at its concurrent-login limit. */
+  forceLogin?: boolean;
   makeDefault?: boolean;
 }
 
@@ -339,7 +343,8 @@ export interface LaunchView {
 
 export interface LaunchOptions {
   images: { reference: string; apps: string[] }[];
-  presets: { name: string; resources: Record<string, string>; allocatable: boolean }[];
+  /** `allocatable`: whether the preset fits now; null when the cluster could not tell. */
+  presets: { name: string; resources: Record<string, string>; allocatable: boolean | null }[];
   projects: string[];
   project: string;
   resourceGroups: string[];
@@ -353,6 +358,9 @@ export interface LaunchInput {
   image: string;
   /** Empty or absent: a generated name. */
   name?: string | undefined;
+  /** A cluster preset by name, resolved by the app when the launch starts; `resources` is then unused. */
+  preset?: string | undefined;
+  /** Custom amounts (`cpu: "2"`, `mem: "4g"`), checked by the app's resource parser. */
   resources?: Record<string, string>;
   project?: string | undefined;
   resourceGroup?: string | undefined;
@@ -425,6 +433,14 @@ export function hintFor(code: string): string | null {
     case "network":
     case "timeout":
       return "The cluster is unreachable. Check the endpoint, your network or VPN; the list refreshes by itself when it answers again.";
+    case "login-required":
+      return "Open the profile, choose Edit and enter your password to sign in again (or tick “Remember the password” to sign in by itself).";
+    case "otp-required":
+      return "Enter the current code from your authenticator app in the one-time code field, then save again.";
+    case "totp-registration-required":
+      return "Set up two-factor sign-in in the cluster's web UI first; then sign in here with its code.";
+    case "active-login-session-exists":
+      return "Your account allows only so many sign-ins at once. Signing in here signs out the oldest other one (a browser tab may have to sign in again).";
     case "no-default-profile":
       return "Open a profile and choose “Make default”.";
     case "launch-start-timeout":

@@ -208,14 +208,17 @@ pub enum ProfileCmd {
         /// Keep the password in the keyring for later logins.
         #[arg(long)]
         remember_password: bool,
+        /// When the account is already signed in elsewhere as often as the site allows, log
+        /// out its oldest other session instead of failing.
+        #[arg(long)]
+        force: bool,
     },
-    /// Import from BACKEND_* variables, a .env file, or the official client's ~/.backend.ai.
+    /// Import from the official client (its ~/.backend.ai, BACKEND_* variables, a .env file)
+    /// or from a document `bai profile export` wrote.
     Import(ImportArgs),
-    /// Print profiles without any secret (TOML; JSON with --json).
-    Export {
-        /// Only these profiles (default: all).
-        names: Vec<String>,
-    },
+    /// Write profiles as a document `bai profile import --file` reads (TOML; JSON with
+    /// --json). No secret unless --with-secrets.
+    Export(ExportArgs),
     /// Inspect secrets in the keyring.
     Secrets {
         /// List secrets that no profile in any known config directory uses.
@@ -289,6 +292,14 @@ pub struct AddArgs {
     /// Make it the default profile.
     #[arg(long)]
     pub default: bool,
+    /// The one-time code from the authenticator app, when the account uses 2FA (web UI
+    /// server profiles).
+    #[arg(long, value_name = "CODE")]
+    pub otp: Option<String>,
+    /// When the account is already signed in elsewhere as often as the site allows, log out
+    /// its oldest other session instead of failing (web UI server profiles).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -309,15 +320,20 @@ pub struct EditArgs {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// From BACKEND_ENDPOINT, BACKEND_ACCESS_KEY, ... in the environment.
+    /// From BACKEND_ENDPOINT, BACKEND_ACCESS_KEY, ... in the environment, with the first .env
+    /// from the current folder upward laid over them (as the official client reads them).
     #[arg(long)]
     pub from_env: bool,
-    /// From a .env file of BACKEND_* lines.
+    /// From this .env file of BACKEND_* lines (with --from-env: laid over the environment
+    /// instead of the .env found by searching).
     #[arg(long, value_name = "FILE")]
     pub env_file: Option<PathBuf>,
-    /// From the official client's directory (default ~/.backend.ai).
+    /// From the official client's folder (default ~/.backend.ai): every profile in it.
     #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "~/.backend.ai")]
     pub official: Option<PathBuf>,
+    /// From a document `bai profile export` wrote (TOML or JSON; - for stdin).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["from_env", "env_file", "official", "name", "email"])]
+    pub file: Option<PathBuf>,
     /// Name for the imported profile (default: the endpoint's host; named official profiles
     /// keep their names).
     #[arg(long)]
@@ -325,7 +341,27 @@ pub struct ImportArgs {
     /// Login email for web UI server (session mode) sources.
     #[arg(long)]
     pub email: Option<String>,
-    /// Make the (first) imported profile the default.
+    /// Make the imported profile the default (the source's current one, else the first).
+    /// Without it, the source's current profile becomes the default only when there is none.
     #[arg(long)]
     pub default: bool,
+    /// When a profile of the same name exists, overwrite it (default: skip it).
+    #[arg(long, conflicts_with = "rename")]
+    pub replace: bool,
+    /// When a profile of the same name exists, import as "NAME (2)" (default: skip it).
+    #[arg(long)]
+    pub rename: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Only these profiles (default: all).
+    pub names: Vec<String>,
+    /// Include the secret keys and remembered passwords from the keyring, in plain text.
+    /// Needs --output FILE (created readable only by you), or --output - for stdout.
+    #[arg(long)]
+    pub with_secrets: bool,
+    /// Write to this new file instead of stdout (- for stdout).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }

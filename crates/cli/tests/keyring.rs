@@ -263,3 +263,102 @@ fn without_dbus_add_fails_and_list_works() {
     assert!(list.out.contains("* web"), "{}", list.out);
     assert!(!list.out.contains("work"), "{}", list.out);
 }
+
+#[path = "common/official.rs"]
+mod official;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Secret Service"]
+async fn the_official_clients_files_import_and_export_with_secrets_round_trips() {
+    let Some(cli) = official::cli() else { return };
+    let _turn = KEYRING.lock().await;
+    let kit = kit().await;
+    let url = kit.manager_url();
+    blocking(move || {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&home).expect("mkdir");
+        let off = |args: &[&str]| official::run(&cli, &home, &[], args);
+        off(&["v2", "config", "set", "endpoint", &url]);
+        off(&["v2", "config", "set", "access-key", AK]);
+        off(&["v2", "config", "set", "secret-key", SK]);
+        off(&[
+            "v2",
+            "profile",
+            "create",
+            "other",
+            "--endpoint",
+            "http://127.0.0.1:9",
+        ]);
+        off(&[
+            "v2",
+            "--profile",
+            "other",
+            "config",
+            "set",
+            "access-key",
+            "AKOTHER",
+        ]);
+        off(&[
+            "v2",
+            "--profile",
+            "other",
+            "config",
+            "set",
+            "secret-key",
+            "other-secret",
+        ]);
+
+        let bai = Bai::new(&dir.path().join("cfg")).env("HOME", &home.display().to_string());
+        let run = bai
+            .run(&["profile", "import", "--official", "--name", "kit"], "")
+            .ok();
+        assert!(run.out.contains("Imported \"kit\""), "{}", run.out);
+        assert!(
+            run.out.contains("still holds it in plain text"),
+            "{}",
+            run.out
+        );
+        // No current-profile: the unnamed profile is the official client's current one.
+        assert!(
+            run.out.contains("\"kit\" is now the default profile"),
+            "{}",
+            run.out
+        );
+        // The imported secret key signs requests.
+        let test = bai.run(&["profile", "test", "kit"], "").ok();
+        assert!(test.out.contains(EMAIL), "{}", test.out);
+
+        let file = dir.path().join("with-secrets.json");
+        let path = file.display().to_string();
+        let export = bai
+            .run(
+                &["--json", "profile", "export", "--with-secrets", "-o", &path],
+                "",
+            )
+            .ok();
+        assert!(export.err.contains("in plain text"), "{}", export.err);
+        let other = Bai::new(&dir.path().join("cfg2"));
+        let import = other.run(&["profile", "import", "--file", &path], "").ok();
+        assert!(
+            import.err.contains("holds secrets in plain text"),
+            "{}",
+            import.err
+        );
+        let test = other.run(&["profile", "test", "kit"], "").ok();
+        assert!(test.out.contains(EMAIL), "{}", test.out);
+        assert_eq!(
+            other.run(&["profile", "export"], "").ok().out,
+            bai.run(&["profile", "export"], "").ok().out
+        );
+        for b in [&bai, &other] {
+            b.run(&["profile", "remove", "kit"], "").ok();
+            b.run(&["profile", "remove", "other"], "").ok();
+        }
+        for out in [&*bai.transcript.borrow(), &*other.transcript.borrow()] {
+            assert!(!out.contains(SK) && !out.contains("other-secret"), "{out}");
+        }
+    })
+    .await;
+    assert_eq!(KeyringStore::new().list().expect("list"), vec![]);
+}

@@ -1,15 +1,13 @@
 //! The real `bai` binary against the testkit (environment mode, no keyring): launch with
 //! progress lines and a working URL, and what Ctrl-C (SIGINT to the process) does at each
-//! point; `bai demo` as a process.
+//! point. `bai demo` is in `demo.rs`.
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bai_testkit::{Config, Schedule, Status, TestKit};
+use common::live::Live;
 use common::*;
 
 async fn kit() -> TestKit {
@@ -26,97 +24,6 @@ fn env_bai(dir: &std::path::Path, endpoint: &str) -> Bai {
         .env("BACKEND_ENDPOINT", endpoint)
         .env("BACKEND_ACCESS_KEY", AK)
         .env("BACKEND_SECRET_KEY", SK)
-}
-
-/// A running `bai` whose stdout lines are collected as they come.
-struct Live {
-    child: Child,
-    lines: Arc<Mutex<Vec<String>>>,
-    err: Arc<Mutex<String>>,
-}
-
-impl Live {
-    fn spawn(b: &Bai, args: &[&str]) -> Live {
-        let mut c = b.command(args);
-        c.stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = c.spawn().expect("bai starts");
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let err = Arc::new(Mutex::new(String::new()));
-        let (out, e) = (
-            child.stdout.take().expect("stdout"),
-            child.stderr.take().expect("stderr"),
-        );
-        let l2 = lines.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                l2.lock().expect("lines").push(line);
-            }
-        });
-        let e2 = err.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(e).lines().map_while(Result::ok) {
-                let mut s = e2.lock().expect("err");
-                s.push_str(&line);
-                s.push('\n');
-            }
-        });
-        Live { child, lines, err }
-    }
-
-    fn text(&self) -> String {
-        self.lines.lock().expect("lines").join("\n")
-    }
-
-    async fn wait_line(&self, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Some(l) = self.lines.lock().expect("lines").iter().find(|l| pred(l)) {
-                return l.clone();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no such line; stdout:\n{}\nstderr:\n{}",
-                self.text(),
-                self.err.lock().expect("err")
-            );
-            tokio::time::sleep(Duration::from_millis(30)).await;
-        }
-    }
-
-    fn interrupt(&self) {
-        let ok = std::process::Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status()
-            .expect("kill")
-            .success();
-        assert!(ok, "SIGINT delivered");
-    }
-
-    async fn finish(mut self) -> (Option<i32>, String, String) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(st) = self.child.try_wait().expect("wait") {
-                // Let the reader threads drain the pipes.
-                tokio::time::sleep(Duration::from_millis(150)).await;
-                let err = self.err.lock().expect("err").clone();
-                return (st.code(), self.text(), err);
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("bai did not exit after SIGINT:\n{}", self.text());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-}
-
-impl Drop for Live {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// An HTTP app answering `hello from the app` (the tunnel's target).
@@ -336,49 +243,6 @@ async fn usage_errors_exit_2() {
     let r = b.run(&["launch", "--preset", "cpu01-small", "--cpu", "2"], "");
     assert_eq!(r.code, Some(2), "{}", r.all());
     assert!(r.err.contains("cannot be used with"), "{}", r.err);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn demo_serves_until_ctrl_c_and_its_endpoint_works() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let live = Live::spawn(&Bai::offline(dir.path()), &["demo", "--no-profile"]);
-    let line = live
-        .wait_line(|l| l.starts_with("demo Backend.AI manager: "))
-        .await;
-    let endpoint = line
-        .trim_start_matches("demo Backend.AI manager: ")
-        .to_owned();
-    live.wait_line(|l| l.starts_with("serving;")).await;
-    let hint = live.wait_line(|l| l.contains("BACKEND_ENDPOINT=")).await;
-    // Each demo run has its own secret key; the published one is refused.
-    let secret = hint
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("BACKEND_SECRET_KEY="))
-        .expect("the hint names the secret key")
-        .to_owned();
-    assert_ne!(secret, SK, "the demo accepts the published secret key");
-    let b = env_bai(dir.path(), &endpoint);
-    let r = tokio::task::spawn_blocking(move || b.run(&["sessions"], ""))
-        .await
-        .expect("join");
-    assert_ne!(
-        r.code,
-        Some(0),
-        "the published key was accepted: {}",
-        r.all()
-    );
-    let b = env_bai(dir.path(), &endpoint).env("BACKEND_SECRET_KEY", &secret);
-    let r = tokio::task::spawn_blocking(move || b.run(&["sessions"], ""))
-        .await
-        .expect("join")
-        .ok();
-    assert!(r.out.contains("no active sessions"), "{}", r.out);
-    live.interrupt();
-    let (code, out, err) = live.finish().await;
-    assert_eq!(code, Some(0), "{out}\n{err}");
-    assert!(out.contains("demo stopped"), "{out}");
-    // The server is gone with it.
-    assert!(std::net::TcpStream::connect(endpoint.trim_start_matches("http://")).is_err());
 }
 
 /// `ps` shows every local user a browser's command line: the one `bai launch` starts must hold

@@ -9,6 +9,7 @@ use secrecy::SecretString;
 
 use bai_secrets::{Secret, SecretKind, SecretRef, SecretStore};
 
+use crate::client::webserver::LoginOptions;
 use crate::client::{Client, ClientConfig, Credentials, TlsOptions};
 use crate::endpoint::{Endpoint, EndpointKind};
 use crate::error::{Error, Result};
@@ -106,10 +107,21 @@ async fn connect_webserver(
         return Err(Error::LoginRequired);
     };
     let email = profile.email.clone().unwrap_or_default();
-    log_in(profile, cfg, secrets, &email, &password, None).await
+    // Never `force` here: logging out the user's other session must be their explicit choice,
+    // so a 409 `active-login-session-exists` reaches them (with how to force) instead.
+    log_in_with(
+        profile,
+        cfg,
+        secrets,
+        &email,
+        &password,
+        &LoginOptions::default(),
+    )
+    .await
 }
 
-/// Log in to a webserver profile and keep the new login-session id in the secret store.
+/// Log in to a webserver profile and keep the new login-session id in the secret store, with
+/// the default [`LoginOptions`] and `otp`. See [`log_in_with`].
 pub async fn log_in(
     profile: &Profile,
     cfg: ClientConfig,
@@ -118,14 +130,42 @@ pub async fn log_in(
     password: &Secret,
     otp: Option<&str>,
 ) -> Result<Client> {
+    log_in_with(
+        profile,
+        cfg,
+        secrets,
+        email,
+        password,
+        &LoginOptions::with_otp(otp),
+    )
+    .await
+}
+
+/// Log in to a webserver profile with `options` (TOTP code, `force`, client type) and keep the
+/// new login-session id in the secret store. A 409 comes back as
+/// [`Error::ActiveLoginSessionExists`] naming this profile.
+pub async fn log_in_with(
+    profile: &Profile,
+    cfg: ClientConfig,
+    secrets: &dyn SecretStore,
+    email: &str,
+    password: &Secret,
+    options: &LoginOptions,
+) -> Result<Client> {
     let anon = Client::new(cfg.clone(), Credentials::Anonymous)?;
     let outcome = anon
-        .login(
+        .login_with(
             email,
             &SecretString::from(password.expose().to_owned()),
-            otp,
+            options,
         )
-        .await?;
+        .await
+        .map_err(|e| match e {
+            Error::ActiveLoginSessionExists { .. } => Error::ActiveLoginSessionExists {
+                profile: Some(profile.name.clone()),
+            },
+            e => e,
+        })?;
     use secrecy::ExposeSecret;
     let session = Secret::new(outcome.session_id.expose_secret().to_owned());
     secrets.set(

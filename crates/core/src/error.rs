@@ -21,10 +21,12 @@ pub enum Error {
         skew_secs: Option<i64>,
     },
 
-    #[error(
-        "authentication failed: {detail}. Check the access key and secret key (or log in again)"
-    )]
-    AuthFailed { detail: String },
+    #[error("authentication failed: {detail}. {}", credentials.hint())]
+    AuthFailed {
+        detail: String,
+        /// Which credentials were rejected, so the message names the right ones.
+        credentials: CredentialKind,
+    },
 
     #[error("the password has expired: change it in the web UI, then log in again")]
     PasswordExpired,
@@ -39,6 +41,15 @@ pub enum Error {
 
     #[error("not logged in, or the login session expired: log in again")]
     LoginRequired,
+
+    /// The webserver's 409 `active-login-session-exists`: the user's resource policy caps
+    /// `max_concurrent_logins` and that many sessions are live. Logging in again with
+    /// `force` makes the manager log out the oldest of them.
+    #[error("{}", active_login_message(.profile.as_deref()))]
+    ActiveLoginSessionExists {
+        /// The profile being logged in, to name it in the fix.
+        profile: Option<String>,
+    },
 
     #[error(
         "the server speaks API {server}, older than the oldest this launcher supports ({oldest}); ask the administrator to upgrade Backend.AI"
@@ -203,6 +214,39 @@ pub enum Error {
     },
 }
 
+/// The credentials an [`Error::AuthFailed`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialKind {
+    /// An access key and secret key (API mode, HMAC-signed requests).
+    Keypair,
+    /// An email and password (webserver login).
+    Password,
+    /// The one-time code of a two-factor login.
+    Otp,
+}
+
+impl CredentialKind {
+    fn hint(self) -> &'static str {
+        match self {
+            CredentialKind::Keypair => "Check the access key and secret key (or log in again)",
+            CredentialKind::Password => "Check the email and password",
+            CredentialKind::Otp => {
+                "Use the current code from your authenticator app (it changes every 30 seconds)"
+            }
+        }
+    }
+}
+
+fn active_login_message(profile: Option<&str>) -> String {
+    let cli = match profile {
+        Some(p) => format!("`bai profile login {p:?} --force`"),
+        None => "`bai profile login NAME --force`".into(),
+    };
+    format!(
+        "this account is already signed in elsewhere as many times as its limit allows (the site's maximum of concurrent logins). To sign in here, sign in again and choose to log out the other session (in the CLI: {cli}); the oldest session elsewhere is then logged out"
+    )
+}
+
 fn ended_message(session: &str, status: &SessionStatus, info: Option<&str>) -> String {
     let what = match status {
         SessionStatus::Error => "failed",
@@ -279,6 +323,7 @@ impl Error {
             Error::OtpRequired => "otp-required",
             Error::TotpRegistrationRequired => "totp-registration-required",
             Error::LoginRequired => "login-required",
+            Error::ActiveLoginSessionExists { .. } => "active-login-session-exists",
             Error::UnsupportedVersion { .. } => "unsupported-api-version",
             Error::UnknownImage { .. } => "unknown-image",
             Error::SessionNameTaken { .. } => "session-name-taken",
@@ -314,6 +359,21 @@ impl Error {
             Error::AppFailed { .. } => "launch-app-failed",
             Error::LaunchCancelled { .. } => "launch-cancelled",
         }
+    }
+
+    /// Whether a login was refused by the server for what the user gave (wrong email or
+    /// password or code, a code missing, two-factor setup or a new password needed, the
+    /// concurrent-login limit), as opposed to not reaching it: a refused login must not leave a
+    /// new profile behind, while an unreachable server may (profiles are managed offline).
+    pub fn is_login_refusal(&self) -> bool {
+        matches!(
+            self,
+            Error::AuthFailed { .. }
+                | Error::OtpRequired
+                | Error::TotpRegistrationRequired
+                | Error::PasswordExpired
+                | Error::ActiveLoginSessionExists { .. }
+        )
     }
 
     /// Whether retrying the same request later may succeed (network trouble, 5xx, 429).

@@ -8,6 +8,7 @@
 //! - [`private_fs`]: folders (0700) and files (0600) only this user can reach
 //! - [`logging`]: the log filter both front ends use, and the app's private log file
 //! - [`resources`]: resource amounts (cpu, mem, ...) checked in one place
+//! - [`presets`]: resource presets, their fit, and what one asks a create call for
 //! - [`text`]: server text made safe to print on a terminal
 
 pub mod account;
@@ -16,6 +17,7 @@ pub mod endpoint;
 pub mod error;
 pub mod launch;
 pub mod logging;
+pub mod presets;
 pub mod private_fs;
 pub mod profile;
 pub mod resources;
@@ -24,5 +26,5 @@ pub mod text;
 pub mod version;
 
 pub use endpoint::{Endpoint, EndpointKind};
-pub use error::{Error, Result};
+pub use error::{CredentialKind, Error, Result};
 pub use version::ApiVersion;

@@ -111,12 +111,45 @@ pub fn slot_json(key: &str, amount: &str) -> Value {
     }
 }
 
+/// An amount the server wrote (a resource preset's slot), as a create call takes it back: the
+/// forms of [`slot_json`], so a preset's `"2"` and `2` leave as the same `2`. Memory stays
+/// text in bytes: the server writes memory in bytes, and the manager reads a bare number of
+/// `mem` as bytes (it must not go through [`parse_slot`], which reads a person's bare `4` as
+/// MiB). Anything else that is not a plain number (`"Infinity"`, `"4g"`) is passed on as text
+/// for the server to judge.
+pub fn server_amount_json(key: &str, v: &Value) -> Value {
+    let text = match v {
+        Value::String(s) => s.trim().to_owned(),
+        other => other.to_string(),
+    };
+    let number = text
+        .parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite() && *n >= 0.0);
+    if key == "mem" {
+        // `4294967296`, `4294967296.0` and `"4294967296"` are the same bytes.
+        let bytes = text.parse::<u64>().ok().or_else(|| {
+            number
+                .filter(|n| n.fract() == 0.0 && *n < 1e18)
+                .map(|n| n as u64)
+        });
+        return json!(bytes.map(|b| b.to_string()).unwrap_or(text));
+    }
+    match number {
+        Some(n) => slot_json(key, &format_number(n)),
+        None => json!(text),
+    }
+}
+
 /// Every slot of `set` as the API takes it.
 pub fn to_api(set: &BTreeMap<String, String>) -> Result<BTreeMap<String, Value>> {
     set.iter()
         .map(|(k, v)| {
-            let amount = parse_slot(k, v)?;
-            Ok((k.clone(), slot_json(k, &amount)))
+            // The checked name (`" CPU "` → `cpu`), so a form's stray blank is not a new slot.
+            let key = parse_key(k)?;
+            let amount = parse_slot(&key, v)?;
+            let value = slot_json(&key, &amount);
+            Ok((key, value))
         })
         .collect()
 }
@@ -252,5 +285,41 @@ mod tests {
         assert_eq!(api["cuda.device"], json!(1));
         assert_eq!(slot_json("cpu", "0.5"), json!(0.5));
         assert!(to_api(&map(&[("mem", "banana")])).is_err());
+        let named = to_api(&map(&[(" CPU ", "2"), ("Mem", "4GiB")])).expect("names");
+        assert_eq!(
+            named,
+            BTreeMap::from([("cpu".into(), json!(2)), ("mem".into(), json!("4g"))])
+        );
+    }
+
+    #[test]
+    fn server_amounts_leave_in_one_form_whether_written_as_text_or_numbers() {
+        for (key, a, b, want) in [
+            ("cpu", json!("2"), json!(2.0), json!(2)),
+            ("cpu", json!("0.5"), json!(0.5), json!(0.5)),
+            ("cuda.shares", json!("0.5"), json!(0.5), json!("0.5")),
+            ("cuda.device", json!("1"), json!(1), json!(1)),
+            (
+                "mem",
+                json!("4294967296"),
+                json!(4294967296u64),
+                json!("4294967296"),
+            ),
+            (
+                "mem",
+                json!("4294967296.0"),
+                json!(4294967296.0),
+                json!("4294967296"),
+            ),
+        ] {
+            assert_eq!(server_amount_json(key, &a), want, "{key} {a}");
+            assert_eq!(server_amount_json(key, &b), want, "{key} {b}");
+        }
+        // Not plain numbers: on as text, never null and never read as MiB.
+        assert_eq!(server_amount_json("mem", &json!("4g")), json!("4g"));
+        assert_eq!(
+            server_amount_json("cpu", &json!("Infinity")),
+            json!("Infinity")
+        );
     }
 }

@@ -24,6 +24,10 @@ pub struct User {
     pub keypairs: Vec<Keypair>,
     /// When set, webserver login requires `otp` equal to this code.
     pub otp: Option<String>,
+    /// The user resource policy's `max_concurrent_logins`: how many live webserver logins
+    /// (of one client type, when the login names one) the user may have. `None` = unlimited.
+    #[serde(default)]
+    pub max_concurrent_logins: Option<usize>,
 }
 
 // Passwords, OTP codes and secret keys never reach logs.
@@ -66,6 +70,7 @@ impl User {
             project_id: DEFAULT_PROJECT_ID,
             keypairs: Vec::new(),
             otp: None,
+            max_concurrent_logins: None,
         }
     }
     pub fn with_keypair(mut self, access_key: &str, secret_key: &str) -> Self {
@@ -77,6 +82,10 @@ impl User {
     }
     pub fn with_otp(mut self, code: &str) -> Self {
         self.otp = Some(code.into());
+        self
+    }
+    pub fn with_max_concurrent_logins(mut self, limit: usize) -> Self {
+        self.max_concurrent_logins = Some(limit);
         self
     }
     pub fn is_admin(&self) -> bool {
@@ -213,6 +222,9 @@ pub struct Config {
     pub app_targets: HashMap<String, SocketAddr>,
     pub manager_port: u16,
     pub webserver_port: u16,
+    /// The site's `login_client_types` ids. Empty by default, like a manager installed with
+    /// `mgr schema oneshot` (the migrations' `core`/`webui` seed rows are missing there).
+    pub login_client_types: Vec<uuid::Uuid>,
 }
 
 pub const ADMIN_EMAIL: &str = "admin@lablup.com";
@@ -277,6 +289,7 @@ impl Default for Config {
             app_targets: HashMap::new(),
             manager_port: 0,
             webserver_port: 0,
+            login_client_types: Vec::new(),
         }
     }
 }

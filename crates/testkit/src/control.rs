@@ -246,6 +246,17 @@ impl Control {
             })
             .collect()
     }
+    /// The `config` object of the create call that made the session named `name` (the latest
+    /// one when the name was used again).
+    pub fn create_config(&self, name: &str) -> Option<Value> {
+        self.state
+            .world()
+            .sessions
+            .iter()
+            .rev()
+            .find(|s| s.name == name)
+            .map(|s| s.create_config.clone())
+    }
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.state.world().requests.clone()
     }

@@ -73,23 +73,28 @@ fn is_executable(p: &Path) -> bool {
     std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
-/// `$BAI_TESTKIT_JUPYTER`, else the one `scripts/python-env.sh jupyter` installs
-/// (`$BAI_CACHE/jupyter/bin/jupyter`, `BAI_CACHE` defaulting to `~/.cache/bai-launcher`), else
-/// `jupyter` on PATH.
-pub fn find_executable() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os(JUPYTER_ENV).filter(|p| !p.is_empty()) {
-        let p = PathBuf::from(p);
-        return is_executable(&p).then_some(p);
-    }
-    let cache = std::env::var_os("BAI_CACHE")
+/// The venv [`find_executable`] looks in after `$BAI_TESTKIT_JUPYTER`: `$BAI_CACHE/jupyter`,
+/// `BAI_CACHE` defaulting to `~/.cache/bai-launcher` (where `scripts/python-env.sh jupyter`
+/// installs it). Named so that `bai demo` can tell a user where to install JupyterLab.
+pub fn venv_dir() -> Option<PathBuf> {
+    std::env::var_os("BAI_CACHE")
         .filter(|c| !c.is_empty())
         .map(PathBuf::from)
         .or_else(|| {
             std::env::var_os("HOME")
                 .filter(|h| !h.is_empty())
                 .map(|h| PathBuf::from(h).join(".cache/bai-launcher"))
-        });
-    if let Some(p) = cache.map(|c| c.join("jupyter/bin/jupyter"))
+        })
+        .map(|c| c.join("jupyter"))
+}
+
+/// `$BAI_TESTKIT_JUPYTER`, else `bin/jupyter` in [`venv_dir`], else `jupyter` on PATH.
+pub fn find_executable() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os(JUPYTER_ENV).filter(|p| !p.is_empty()) {
+        let p = PathBuf::from(p);
+        return is_executable(&p).then_some(p);
+    }
+    if let Some(p) = venv_dir().map(|v| v.join("bin/jupyter"))
         && is_executable(&p)
     {
         return Some(p);

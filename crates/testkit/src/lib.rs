@@ -37,7 +37,9 @@ pub use config::{
     USER_SECRET_KEY, User,
 };
 pub use control::{Control, FaultKind, FaultRule, RecordedRequest, SessionSummary};
-pub use jupyter::{JUPYTER_ENV, JupyterProcess, find_executable as find_jupyter};
+pub use jupyter::{
+    JUPYTER_ENV, JupyterProcess, find_executable as find_jupyter, venv_dir as jupyter_venv_dir,
+};
 pub use sessions::Status;
 pub use tls::TlsMaterial;
 

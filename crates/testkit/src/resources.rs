@@ -15,6 +15,9 @@ struct Preset {
     cpu: f64,
     mem: u64,
     shmem: u64,
+    /// Amounts as JSON numbers instead of the strings the manager sends: clients must read
+    /// both, and must send either on to the create call the same way.
+    numbers: bool,
 }
 
 const PRESETS: &[Preset] = &[
@@ -23,24 +26,35 @@ const PRESETS: &[Preset] = &[
         cpu: 1.0,
         mem: 2 << 30,
         shmem: 1 << 30,
+        numbers: false,
     },
     Preset {
         name: "cpu02-medium",
         cpu: 2.0,
         mem: 4 << 30,
         shmem: 1 << 30,
+        numbers: false,
     },
     Preset {
         name: "cpu04-large",
         cpu: 4.0,
         mem: 8 << 30,
         shmem: 2 << 30,
+        numbers: false,
     },
     Preset {
         name: "cpu16-huge",
         cpu: 16.0,
         mem: 64 << 30,
         shmem: 4 << 30,
+        numbers: false,
+    },
+    Preset {
+        name: "cpu02-numbers",
+        cpu: 2.0,
+        mem: 4 << 30,
+        shmem: 1 << 30,
+        numbers: true,
     },
 ];
 
@@ -49,6 +63,10 @@ fn slots(cpu: f64, mem: u64) -> Value {
 }
 
 fn preset_json(p: &Preset) -> Value {
+    if p.numbers {
+        return json!({"name": p.name, "resource_slots": {"cpu": p.cpu, "mem": p.mem},
+                      "shared_memory": p.shmem});
+    }
     json!({"name": p.name, "resource_slots": slots(p.cpu, p.mem),
            "shared_memory": p.shmem.to_string()})
 }

@@ -41,12 +41,22 @@ pub struct Shared {
     pub control_token: ControlToken,
 }
 
+/// One webserver login, as the manager's `login_sessions` row keeps it.
+#[derive(Debug, Clone)]
+pub struct LoginRecord {
+    pub id: String,
+    pub email: String,
+    pub client_type: Option<uuid::Uuid>,
+}
+
 /// Mutable state; the lock is never held across an await.
 #[derive(Debug, Default)]
 pub struct World {
     pub sessions: Vec<Session>,
     /// Login-session id → access key.
     pub logins: HashMap<String, String>,
+    /// The live logins in creation order (oldest first), for `max_concurrent_logins`.
+    pub login_order: Vec<LoginRecord>,
     pub faults: Vec<FaultRule>,
     pub schedule: Schedule,
     pub hold_new: Option<Status>,

@@ -16,7 +16,7 @@ use tower::ServiceExt;
 use crate::control::{apply_fault, record};
 use crate::encoded::decode_request;
 use crate::problem::Problem;
-use crate::state::{AppState, Caller, ViaWebserver};
+use crate::state::{AppState, Caller, LoginRecord, ViaWebserver};
 
 pub const SESSION_COOKIE: &str = "AIOHTTP_SESSION";
 pub const SESSION_HEADER: &str = "x-backendai-sessionid";
@@ -59,6 +59,12 @@ struct LoginBody {
     password: String,
     #[serde(default)]
     otp: Option<String>,
+    /// The manager's `force`: at the limit, log out the oldest sessions instead of a 409.
+    #[serde(default)]
+    force: bool,
+    /// The manager's `client_type_id` (a UUID of `login_client_types`), kept as sent.
+    #[serde(default)]
+    client_type_id: Option<Value>,
 }
 
 fn login_failed(status: StatusCode, slug: &str, title: &str, details: &str) -> Response {
@@ -66,7 +72,8 @@ fn login_failed(status: StatusCode, slug: &str, title: &str, details: &str) -> R
         status,
         Json(json!({"authenticated": false, "data": {
             "type": format!("https://api.backend.ai/probs/{slug}"),
-            "title": title, "details": details}})),
+            // The manager's problem `msg`, which the webserver relays as `details` (or null).
+            "title": title, "details": (!details.is_empty()).then_some(details)}})),
     )
         .into_response()
 }
@@ -94,31 +101,47 @@ async fn login(State(ws): State<WebState>, headers: HeaderMap, body: Bytes) -> R
         return login_failed(
             StatusCode::UNAUTHORIZED,
             "auth-failed",
-            "Failed to login.",
+            "Credential/signature mismatch.",
             "User credential mismatch.",
         );
     };
+    // The TOTP plugin (26.9.6 `manager/plugin/totp`) runs after the password matched: no
+    // code is a 200 asking for one, a wrong code a 400 `rejected-by-hook`.
     if let Some(code) = &user.otp {
-        match &b.otp {
+        match b.otp.as_deref().filter(|c| !c.is_empty()) {
             None => {
                 return login_failed(
-                    StatusCode::UNAUTHORIZED,
+                    StatusCode::OK,
                     "require-totp-authentication",
-                    "Two-factor authentication required.",
+                    "Two-Factor Authentication needed.",
                     "You must authenticate using Two-Factor Authentication.",
                 );
             }
             Some(otp) if otp != code => {
                 return login_failed(
-                    StatusCode::UNAUTHORIZED,
-                    "auth-failed",
-                    "Failed to login.",
-                    "Invalid TOTP code provided.",
+                    StatusCode::BAD_REQUEST,
+                    "rejected-by-hook",
+                    "Operation rejected by a hook plugin.",
+                    "Invalid TOTP code provided",
                 );
             }
             Some(_) => {}
         }
     }
+    let client_type = match &b.client_type_id {
+        None | Some(Value::Null) => None,
+        Some(v) => match v.as_str().and_then(|s| uuid::Uuid::parse_str(s).ok()) {
+            Some(id) => Some(id),
+            None => {
+                return login_failed(
+                    StatusCode::BAD_REQUEST,
+                    "generic-bad-request",
+                    "Invalid or Missing API Parameters.",
+                    "Schema validation failed. (1 validation error for AuthorizeRequest\nclient_type_id\n  Input should be a valid UUID)",
+                );
+            }
+        },
+    };
     let Some(kp) = user.keypairs.first() else {
         return login_failed(
             StatusCode::UNAUTHORIZED,
@@ -128,10 +151,55 @@ async fn login(State(ws): State<WebState>, headers: HeaderMap, body: Bytes) -> R
         );
     };
     let id = uuid::Uuid::new_v4().simple().to_string();
-    state
-        .world()
-        .logins
-        .insert(id.clone(), kp.access_key.clone());
+    {
+        let mut world = state.world();
+        // As the manager: the live sessions of this user (of the same client type when the
+        // login names one, else all of them), oldest first.
+        let live: Vec<String> = world
+            .login_order
+            .iter()
+            .filter(|l| {
+                l.email == user.email && (client_type.is_none() || l.client_type == client_type)
+            })
+            .map(|l| l.id.clone())
+            .collect();
+        let mut evict = Vec::new();
+        if let Some(limit) = user.max_concurrent_logins
+            && live.len() >= limit
+        {
+            if !b.force || limit == 0 {
+                drop(world);
+                return login_failed(
+                    StatusCode::CONFLICT,
+                    "active-login-session-exists",
+                    "Too many concurrent login sessions for this user.",
+                    "",
+                );
+            }
+            evict = live[..live.len() - limit + 1].to_vec();
+        }
+        // The session row's foreign key: an unregistered type fails the insert, which
+        // 26.9.6 does not map (a 500), before anything is evicted.
+        if client_type.is_some_and(|t| !state.config.login_client_types.contains(&t)) {
+            drop(world);
+            return login_failed(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal-server-error",
+                "Internal server error.",
+                "",
+            );
+        }
+        for old in &evict {
+            world.logins.remove(old);
+        }
+        world.login_order.retain(|l| !evict.contains(&l.id));
+        world.logins.insert(id.clone(), kp.access_key.clone());
+        world.login_order.push(LoginRecord {
+            id: id.clone(),
+            email: user.email.clone(),
+            client_type,
+        });
+    }
     let caller = Caller {
         access_key: kp.access_key.clone(),
         user: user.clone(),
@@ -170,7 +238,11 @@ async fn logout(State(ws): State<WebState>, headers: HeaderMap) -> Response {
     let Some((id, _)) = logged_in(&ws.shared, &headers) else {
         return Problem::unauthorized().into_response();
     };
-    ws.shared.world().logins.remove(&id);
+    {
+        let mut world = ws.shared.world();
+        world.logins.remove(&id);
+        world.login_order.retain(|l| l.id != id);
+    }
     let mut r = Json(json!({})).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("{SESSION_COOKIE}=; Max-Age=0; Path=/")) {
         r.headers_mut().insert(header::SET_COOKIE, v);

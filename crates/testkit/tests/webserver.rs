@@ -4,7 +4,7 @@ mod common;
 
 use bai_testkit::{Config, TestKit, User};
 use common::json;
-use serde_json::json;
+use serde_json::{Value, json};
 
 async fn login(kit: &TestKit, body: serde_json::Value) -> reqwest::Response {
     common::client()
@@ -155,7 +155,8 @@ async fn otp_users_need_the_code() {
         .await,
     )
     .await;
-    assert_eq!(st, 401);
+    // 26.9.6: the TOTP plugin asks for the code with a 200, not an error.
+    assert_eq!(st, 200);
     assert_eq!(v["authenticated"], false);
     assert_eq!(
         v["data"]["type"],
@@ -171,7 +172,7 @@ async fn otp_users_need_the_code() {
     .await;
     assert_eq!(
         (st, v["data"]["type"].as_str()),
-        (401, Some("https://api.backend.ai/probs/auth-failed"))
+        (400, Some("https://api.backend.ai/probs/rejected-by-hook"))
     );
     let (st, v) = json(
         login(
@@ -182,4 +183,64 @@ async fn otp_users_need_the_code() {
     )
     .await;
     assert_eq!((st, v["authenticated"].as_bool()), (200, Some(true)));
+}
+
+#[tokio::test]
+async fn concurrent_logins_are_capped_per_client_type() {
+    let webui = uuid::Uuid::from_u128(0xeb);
+    let launcher = uuid::Uuid::from_u128(0x1a);
+    let mut config = Config::default();
+    config.users.push(
+        User::new("single@lablup.com", "pw-single-1", "user")
+            .with_keypair("AKIASINGLEUSEREXAMP1", "single-secret")
+            .with_max_concurrent_logins(1),
+    );
+    config.login_client_types = vec![webui, launcher];
+    let kit = TestKit::start(config).await.expect("start");
+    let creds = |extra: Value| {
+        let mut v = json!({"username": "single@lablup.com", "password": "pw-single-1"});
+        if let (Some(v), Some(e)) = (v.as_object_mut(), extra.as_object()) {
+            v.extend(e.clone());
+        }
+        v
+    };
+    let (st, _) = json(login(&kit, creds(json!({}))).await).await;
+    assert_eq!(st, 200);
+    let (st, v) = json(login(&kit, creds(json!({}))).await).await;
+    assert_eq!(
+        (st, v["data"]["type"].as_str()),
+        (
+            409,
+            Some("https://api.backend.ai/probs/active-login-session-exists")
+        )
+    );
+    // Typed logins count only their own type.
+    let (st, _) =
+        json(login(&kit, creds(json!({"client_type_id": webui.to_string()}))).await).await;
+    assert_eq!(st, 200);
+    let (st, _) =
+        json(login(&kit, creds(json!({"client_type_id": launcher.to_string()}))).await).await;
+    assert_eq!(st, 200);
+    let (st, _) =
+        json(login(&kit, creds(json!({"client_type_id": launcher.to_string()}))).await).await;
+    assert_eq!(st, 409);
+    let (st, _) = json(
+        login(
+            &kit,
+            creds(json!({"client_type_id": launcher.to_string(), "force": true})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, 200);
+    // An unregistered type fails the session row's foreign key: 500, as 26.9.6 answers.
+    let (st, _) = json(
+        login(
+            &kit,
+            creds(json!({"client_type_id": uuid::Uuid::from_u128(7).to_string(), "force": true})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, 500);
 }

@@ -47,6 +47,8 @@ pub async fn start(state: &AppState) -> Result<ProfileView, CommandError> {
         ca_cert: Some(String::new()),
         resources: None,
         secret: Some(info.secret_key.clone()),
+        otp: None,
+        force_login: false,
         make_default: false,
     };
     // The demo's port changes each start: refresh the existing profile rather than add another.

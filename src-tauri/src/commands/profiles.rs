@@ -1,10 +1,10 @@
 //! Profile commands. Listing and editing never touch the network; only `test_connection`,
-//! `detect_endpoint` and saving a webserver profile without a remembered password do.
+//! `detect_endpoint` and saving a webserver profile with a password (it signs in) do.
 
 use std::path::PathBuf;
 
 use bai_core::account::{self, EnvAccount};
-use bai_core::client::detect;
+use bai_core::client::{LoginOptions, detect};
 use bai_core::profile::{
     KnownDirs, LaunchPreset, Profile, ProfileDraft, ProfilePatch, TlsSettings, edit_profile,
     find_orphans,
@@ -141,8 +141,12 @@ pub async fn add(state: &AppState, input: ProfileInput) -> Result<ProfileView, C
     view(state, &profile.id)
 }
 
-/// Keep the secret the form sent: the secret key of an API profile, the password of a
-/// webserver profile (stored only when remembered; otherwise used once to log in).
+/// Keep the secret the form sent: the secret key of an API profile; for a webserver profile,
+/// sign in with the password (and the one-time code or "sign out the other session" when the
+/// form has them) and keep the password only when it is to be remembered. A server that
+/// refuses the sign-in fails the save, so a mistyped password never makes a profile that cannot
+/// work; an unreachable server fails it too unless the password is remembered (then the
+/// profile signs in by itself once the server answers).
 async fn store_secret(
     state: &AppState,
     profile: &Profile,
@@ -154,13 +158,28 @@ async fn store_secret(
     let secrets: &dyn SecretStore = state.secrets.as_ref();
     match profile.kind {
         EndpointKind::Api => secrets.set(&signing_secret(&profile.id, profile.kind), secret)?,
-        EndpointKind::Webserver if profile.remember_password => {
-            secrets.set(&signing_secret(&profile.id, profile.kind), secret)?
-        }
         EndpointKind::Webserver => {
             let email = profile.email.clone().unwrap_or_default();
             let cfg = account::client_config(profile)?;
-            account::log_in(profile, cfg, secrets, &email, secret, None).await?;
+            let options = LoginOptions {
+                otp: input.otp.clone(),
+                force: input.force_login,
+                ..LoginOptions::default()
+            };
+            match account::log_in_with(profile, cfg, secrets, &email, secret, &options).await {
+                Ok(_) => {}
+                // Unreachable (offline, DNS, down): the remembered password signs in later.
+                Err(e)
+                    if profile.remember_password
+                        && (e.is_transient() || matches!(e, bai_core::Error::Dns { .. })) =>
+                {
+                    tracing::warn!(profile = %profile.name, code = e.code(), "saved without signing in: {e}");
+                }
+                Err(e) => return Err(e.into()),
+            }
+            if profile.remember_password {
+                secrets.set(&signing_secret(&profile.id, profile.kind), secret)?;
+            }
         }
     }
     Ok(())
@@ -345,6 +364,8 @@ pub async fn import_env(
         ca_cert: None,
         resources: None,
         secret: env.secret_key,
+        otp: None,
+        force_login: false,
         make_default: false,
     };
     add(state, input).await

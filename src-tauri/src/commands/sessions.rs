@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use bai_core::account;
 use bai_core::client::Client;
 use bai_core::launch::ReusePolicy;
+use bai_core::presets;
 use serde::Serialize;
 use serde_json::Value;
 use tauri::{AppHandle, Runtime, State};
@@ -69,7 +70,6 @@ pub async fn open<R: Runtime>(
 #[tauri::command]
 pub async fn launch_session<R: Runtime>(
     app: AppHandle<R>,
-    state: State<'_, AppState>,
     profile_id: String,
     input: LaunchInput,
 ) -> Result<String, CommandError> {
@@ -79,9 +79,11 @@ pub async fn launch_session<R: Runtime>(
             "choose an image to launch",
         ));
     }
-    let profile = state.profiles.load()?.get(&profile_id)?.clone();
-    let req = input.request(&profile, ReusePolicy::CreateNew);
-    launches::start(&app, &profile_id, Target::Create(Box::new(req)), false).await
+    let target = Target::Create {
+        input: Box::new(input),
+        reuse: ReusePolicy::CreateNew,
+    };
+    launches::start(&app, &profile_id, target, false).await
 }
 
 #[tauri::command]
@@ -135,7 +137,8 @@ pub struct ImageOption {
 pub struct PresetOption {
     pub name: String,
     pub resources: BTreeMap<String, String>,
-    pub allocatable: bool,
+    /// Whether it fits now; `None` when the cluster could not tell (never shown as fitting).
+    pub allocatable: Option<bool>,
 }
 
 fn text(v: &Value) -> String {
@@ -183,35 +186,23 @@ async fn fill_optional(client: &Client, out: &mut LaunchOptions) {
     if !out.projects.is_empty() && !out.projects.contains(&out.project) {
         out.project = out.projects[0].clone();
     }
-    match client
-        .check_presets(&out.project, out.resource_group.as_deref())
-        .await
-    {
-        Ok(c) => {
-            out.presets = c
+    match presets::cluster_presets(client, &out.project, out.resource_group.as_deref()).await {
+        Ok(listed) => {
+            if let Some(e) = listed.fit_error {
+                warnings.push(CommandError::from(e));
+            }
+            out.presets = listed
                 .presets
                 .iter()
                 .map(|p| PresetOption {
-                    name: p.name.clone(),
-                    resources: texts(&p.resource_slots),
+                    name: p.preset.name.clone(),
+                    resources: texts(&p.preset.resources),
                     allocatable: p.allocatable,
                 })
                 .collect();
-            out.remaining = texts(&c.keypair_remaining);
+            out.remaining = texts(&listed.remaining);
         }
-        Err(e) => {
-            warnings.push(CommandError::from(e));
-            if let Ok(presets) = client.resource_presets().await {
-                out.presets = presets
-                    .iter()
-                    .map(|p| PresetOption {
-                        name: p.name.clone(),
-                        resources: texts(&p.resource_slots),
-                        allocatable: true,
-                    })
-                    .collect();
-            }
-        }
+        Err(e) => warnings.push(CommandError::from(e)),
     }
     match client.resource_groups(&out.project).await {
         Ok(g) => out.resource_groups = g.into_iter().map(|g| g.name).collect(),

@@ -76,6 +76,13 @@ pub struct ProfileInput {
     /// The secret key (API) or password (webserver); absent or empty keeps the stored one.
     #[serde(default)]
     pub secret: Option<Secret>,
+    /// A one-time code for a webserver login, when the server asked for one (`otp-required`).
+    #[serde(default)]
+    pub otp: Option<String>,
+    /// Sign out the account's oldest other session when it is at its concurrent-login limit
+    /// (`active-login-session-exists`): only ever on the user's explicit choice.
+    #[serde(default)]
+    pub force_login: bool,
     #[serde(default)]
     pub make_default: bool,
 }

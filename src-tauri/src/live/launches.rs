@@ -6,13 +6,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bai_core::account;
-use bai_core::client::CreateSession;
+use bai_core::client::{Client, CreateSession};
 use bai_core::launch::{
     LaunchHandle, LaunchPhase, LaunchProgress, LaunchRequest, Launcher, ReusePolicy,
 };
 use bai_tunnel::WsTunnelOpener;
 use serde::Deserialize;
-use serde_json::Value;
 use tauri::{AppHandle, Emitter, Manager, Runtime, Url};
 use tokio::sync::watch;
 
@@ -35,7 +34,13 @@ pub struct LaunchInput {
     /// Empty: a generated name.
     #[serde(default)]
     pub name: Option<String>,
-    /// Slot → amount (`cpu: "2"`, `mem: "4g"`, `cuda.shares: "0.5"`); from a preset or custom.
+    /// A cluster preset by name: resolved on the cluster when the launch starts, by the core's
+    /// one rule (its slots and its shared memory), as `bai launch --preset` does. When set,
+    /// `resources` is not used.
+    #[serde(default)]
+    pub preset: Option<String>,
+    /// Custom slot → amount (`cpu: "2"`, `mem: "4g"`, `cuda.shares: "0.5"`), read by the core's
+    /// one resource parser, as `bai launch --cpu/--mem/--gpu` are.
     #[serde(default)]
     pub resources: BTreeMap<String, String>,
     /// Project (group) name; the profile's, else `default`.
@@ -55,7 +60,12 @@ pub struct LaunchInput {
 /// What to launch.
 #[derive(Debug)]
 pub enum Target {
-    Create(Box<LaunchRequest>),
+    /// A new session from the form (or quick start); its request is built once the cluster is
+    /// reached, since a preset is looked up there.
+    Create {
+        input: Box<LaunchInput>,
+        reuse: ReusePolicy,
+    },
     Existing {
         session: String,
         app: Option<String>,
@@ -63,12 +73,14 @@ pub enum Target {
 }
 
 impl LaunchInput {
-    /// The launch request for this form on `profile`.
-    pub fn request(
+    /// The launch request for this form on `profile`, asking `client`'s cluster for a preset.
+    /// A bad amount or an unknown preset is an `invalid-input` error naming it.
+    pub async fn request(
         &self,
+        client: &Client,
         profile: &bai_core::profile::Profile,
         reuse: ReusePolicy,
-    ) -> LaunchRequest {
+    ) -> Result<LaunchRequest, CommandError> {
         let name = self
             .name
             .as_deref()
@@ -82,19 +94,30 @@ impl LaunchInput {
         }
         spec.scaling_group =
             non_empty(&self.resource_group).or_else(|| profile.resource_group.clone());
-        spec.resources = self
-            .resources
-            .iter()
-            .filter(|(k, v)| !k.trim().is_empty() && !v.trim().is_empty())
-            .map(|(k, v)| (k.trim().to_owned(), Value::String(v.trim().to_owned())))
-            .collect();
+        match non_empty(&self.preset) {
+            Some(preset) => bai_core::presets::resolve_preset(client, &preset)
+                .await?
+                .apply_to(&mut spec),
+            None => {
+                // Blank rows of the form are "not given", not an error.
+                let custom: BTreeMap<String, String> = self
+                    .resources
+                    .iter()
+                    .filter(|(k, v)| !k.trim().is_empty() && !v.trim().is_empty())
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                // The same parser as `bai launch --cpu/--mem/--gpu`: `cpu: 2` goes out as a
+                // number and a bare `mem: "4"` as 4 MiB, never as 4 bytes.
+                spec.resources = bai_core::resources::to_api(&custom)?;
+            }
+        }
         spec.mounts = self.mounts.clone();
         spec.environ = self.environ.clone();
         let mut req = LaunchRequest::create(spec, reuse);
         if let Some(app) = non_empty(&self.app) {
             req = req.app(app);
         }
-        req
+        Ok(req)
     }
 }
 
@@ -119,7 +142,10 @@ pub async fn start<R: Runtime>(
     let client = account::connect(&profile, state.secrets.as_ref()).await?;
     let launcher = Launcher::new(client, Arc::new(WsTunnelOpener::default()));
     let handle = match target {
-        Target::Create(req) => launcher.launch(*req),
+        Target::Create { input, reuse } => {
+            let req = input.request(launcher.client(), &profile, reuse).await?;
+            launcher.launch(req)
+        }
         Target::Existing { session, app } => launcher.open_existing(&session, app.as_deref()),
     };
     let id = format!("launch-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed));

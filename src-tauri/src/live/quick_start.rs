@@ -47,8 +47,23 @@ pub async fn quick_start<R: Runtime>(app: &AppHandle<R>) -> Result<QuickStartVie
         });
     }
     let input = input_for(&state, &profile).await?;
-    let req = input.request(&profile, ReusePolicy::ReuseIfExists);
-    let id = launches::start(app, &profile.id, Target::Create(Box::new(req)), true).await?;
+    let target = Target::Create {
+        input: Box::new(input),
+        reuse: ReusePolicy::ReuseIfExists,
+    };
+    let id = launches::start(app, &profile.id, target, true)
+        .await
+        .map_err(|e| {
+            // A bad amount or a preset the cluster does not offer comes from the settings.
+            if e.code == "invalid-input" {
+                CommandError::new(
+                    e.code,
+                    format!("{}; change the quick start in Settings", e.message),
+                )
+            } else {
+                e
+            }
+        })?;
     Ok(QuickStartView {
         launch_id: Some(id),
         profile_id: profile.id,
@@ -57,59 +72,23 @@ pub async fn quick_start<R: Runtime>(app: &AppHandle<R>) -> Result<QuickStartVie
 }
 
 /// The launch form quick start fills in from the profile's preset, asking the cluster for an
-/// image (one offering JupyterLab) and for a named resource preset's slots when needed.
+/// image (one offering JupyterLab) when none is set. A named resource preset is resolved when
+/// the launch starts, by the same rule as the launch form and `bai launch --preset`.
 async fn input_for(state: &AppState, profile: &Profile) -> Result<LaunchInput, CommandError> {
-    let preset = &profile.quick_start;
-    let needs_cluster =
-        preset.image.is_none() || (preset.resources.is_empty() && preset.preset.is_some());
-    let client = if needs_cluster {
-        Some(account::connect(profile, state.secrets.as_ref()).await?)
-    } else {
-        None
+    let qs = &profile.quick_start;
+    let image = match &qs.image {
+        Some(i) if !i.trim().is_empty() => i.trim().to_owned(),
+        _ => pick_image(&account::connect(profile, state.secrets.as_ref()).await?).await?,
     };
-    let image = match (&preset.image, &client) {
-        (Some(i), _) if !i.trim().is_empty() => i.trim().to_owned(),
-        (_, Some(c)) => pick_image(c).await?,
-        _ => unreachable_image()?,
-    };
-    let mut resources = preset.resources.clone();
-    if resources.is_empty()
-        && let (Some(name), Some(c)) = (&preset.preset, &client)
-    {
-        let presets = c.resource_presets().await?;
-        let found = presets.iter().find(|p| &p.name == name).ok_or_else(|| {
-            CommandError::new(
-                "not-found",
-                format!("the quick-start preset {name:?} is not offered by this cluster; pick another in Settings"),
-            )
-        })?;
-        resources = found
-            .resource_slots
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    v.as_str()
-                        .map(str::to_owned)
-                        .unwrap_or_else(|| v.to_string()),
-                )
-            })
-            .collect();
-    }
+    let preset = qs.preset_in_effect().map(str::to_owned);
     Ok(LaunchInput {
         image,
         name: Some(QUICK_START_NAME.to_owned()),
-        resources,
-        app: preset.app.clone(),
+        preset,
+        resources: qs.resources.clone(),
+        app: qs.app.clone(),
         ..LaunchInput::default()
     })
-}
-
-fn unreachable_image() -> Result<String, CommandError> {
-    Err(CommandError::new(
-        "internal",
-        "no image and no cluster to ask for one",
-    ))
 }
 
 /// An installed image offering JupyterLab (else Jupyter), preferring plain Python ones.

@@ -31,6 +31,11 @@ heartbeat-timeout = 40.0
 pid-file = "$RM_RUN/mgr/manager.pid"
 rpc-auth-manager-keypair = "$RM_RUN/rpc/manager.key_secret"
 disabled-plugins = []
+# An allowlist turns on plugins that need explicit allowing (TOTP; the fixtures give
+# totp@lablup.com an activated key). It then applies to every plugin group, so it also names
+# the two that load without one: the keypair auth hook/webapp and the overlay network. Items
+# are prefixes of the entry points' module paths, not entry point names.
+allowed-plugins = ["ai.backend.manager.plugin.keypair", "ai.backend.manager.network.overlay", "ai.backend.manager.plugin.totp"]
 hide-agents = true
 agent-selection-resource-priority = ["cuda", "rocm", "tpu", "cpu", "mem"]
 
@@ -61,6 +66,39 @@ enabled = false
 
 [otel]
 enabled = false
+EOF
+
+  # Lablup's webserver in front of the manager (the minimal config of
+  # configs/webserver/halfstack.conf; `generate-sample` output does not validate as is). It
+  # needs only Redis, for its sessions.
+  mkdir -p "$RM_RUN/web"
+  cat >"$RM_RUN/web/webserver.toml" <<EOF
+[service]
+ip = "127.0.0.1"
+port = $RM_WEB_PORT
+mode = "webui"
+
+[security]
+cookie-secure = false
+
+[api]
+domain = "default"
+endpoint = "http://127.0.0.1:$RM_MANAGER_PORT"
+
+# Not flushed at startup: the webserver keeps its sessions in Redis DB 0, which the manager
+# shares (statistics, login sessions). Tests that count logins clean up their own.
+[session]
+flush-on-startup = false
+
+[session.redis]
+addr = { host = "127.0.0.1", port = $RM_REDIS_PORT }
+
+[apollo-router]
+enabled = false
+
+[etcd]
+namespace = "local"
+addr = { host = "127.0.0.1", port = $RM_ETCD_PORT }
 EOF
 
   cat >"$RM_RUN/mgr/alembic.ini" <<EOF

@@ -198,6 +198,56 @@ describe("<bai-app-shell>", () => {
     expect(shell.shadowRoot?.innerHTML ?? "").not.toContain("s3cret-value-typed");
   });
 
+  it("asks for a one-time code when the server wants one, and offers to sign out another session", async () => {
+    const WEB: Profile = { ...LAB, kind: "webserver", accessKey: null, email: "me@example.com" };
+    const calls: Array<Record<string, unknown>> = [];
+    const answers = [
+      { code: "otp-required", message: "the server asks for a one-time code" },
+      { code: "active-login-session-exists", message: "signed in elsewhere" },
+    ];
+    route({
+      app_info: INFO,
+      list_profiles: EMPTY,
+      add_profile: (args: unknown) => {
+        calls.push((args as { input: Record<string, unknown> }).input);
+        const refusal = answers.shift();
+        return refusal ? Promise.reject(refusal) : WEB;
+      },
+    });
+    const shell = await mount();
+    (deep(shell, "[data-testid=add-first-profile]") as HTMLButtonElement).click();
+    await settle(shell);
+    (deep(shell, "[data-testid=kind-webserver]") as HTMLInputElement).click();
+    await settle(shell);
+    const set = (sel: string, v: string) => {
+      (deep(shell, sel) as HTMLInputElement).value = v;
+    };
+    set("[data-testid=field-name]", "Web");
+    set("[data-testid=field-endpoint]", "https://web.example.com");
+    set("[data-testid=field-email]", "me@example.com");
+    set("[data-testid=field-secret]", "pw-typed");
+    expect(deep(shell, "[data-testid=field-otp]")).toBeNull();
+    (deep(shell, "[data-testid=save-profile]") as HTMLButtonElement).click();
+    await settle(shell);
+    // Asked for a code: a field for it, and the password is still there to send again.
+    expect(calls[0].otp).toBeUndefined();
+    expect(deep(shell, "[data-testid=field-otp]")).not.toBeNull();
+    expect(deep(shell, "[data-testid=error-code]")?.textContent).toBe("otp-required");
+    expect(deep(shell, "[data-testid=sign-out-other]")).toBeNull();
+    set("[data-testid=field-otp]", "123456");
+    (deep(shell, "[data-testid=save-profile]") as HTMLButtonElement).click();
+    await settle(shell);
+    expect(calls[1]).toMatchObject({ otp: "123456", secret: "pw-typed", email: "me@example.com" });
+    expect(calls[1].forceLogin).toBeUndefined();
+    // At the concurrent-login limit: only an explicit click signs the other session out.
+    expect(deep(shell, "[data-testid=error-code]")?.textContent).toBe("active-login-session-exists");
+    (deep(shell, "[data-testid=sign-out-other]") as HTMLButtonElement).click();
+    await settle(shell);
+    expect(calls).toHaveLength(3);
+    expect(calls[2].forceLogin).toBe(true);
+    expect(shell.shadowRoot?.innerHTML ?? "").not.toContain("pw-typed");
+  });
+
   it("an edit shows and keeps the profile's CA and skip-verify settings", async () => {
     const TLS_LAB: Profile = { ...LAB, caCert: "/etc/ssl/private-ca.pem", skipTlsVerify: true };
     const updates: unknown[] = [];

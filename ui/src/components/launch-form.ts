@@ -1,7 +1,7 @@
 // The launch form: an image from the cluster, a resource preset (marked when it does not fit
-// now) or custom cpu/memory/accelerator, project, resource group, folders to mount,
-// environment variables and the app to open. Submitting starts the launch and shows its
-// progress.
+// now, or when the cluster cannot tell) or custom cpu/memory/accelerator, project, resource
+// group, folders to mount, environment variables and the app to open. Submitting starts the
+// launch and shows its progress.
 import { LitElement, css, html, nothing } from "lit";
 
 import {
@@ -20,6 +20,12 @@ import "./error-banner.js";
 import { navigate } from "./events.js";
 
 const CUSTOM = "__custom__";
+
+/** What the preset list adds to a preset's line: nothing when it fits now. */
+export function fitNote(allocatable: boolean | null): string {
+  if (allocatable === null) return " (fit unknown)";
+  return allocatable ? "" : " (not available now)";
+}
 
 /** `KEY=value` lines into a map; blank lines and `#` comments are skipped. */
 export function parseEnv(text: string): { env: Record<string, string>; bad: string[] } {
@@ -107,7 +113,11 @@ export class LaunchForm extends LitElement {
         o.images.find((i) => i.apps.includes("jupyterlab"))?.reference ||
         o.images[0]?.reference ||
         "";
-      this.preset = o.presets.find((x) => x.allocatable)?.name ?? CUSTOM;
+      // A preset known to fit first; when the cluster cannot tell, one not known to fail.
+      this.preset =
+        o.presets.find((x) => x.allocatable === true)?.name ??
+        o.presets.find((x) => x.allocatable === null)?.name ??
+        CUSTOM;
     } catch (e) {
       this.error = toApiError(e);
     } finally {
@@ -126,7 +136,8 @@ export class LaunchForm extends LitElement {
     const o = this.options;
     if (!o) return "The cluster's options are not loaded yet.";
     if (!this.image) return "Choose an image.";
-    let slots: Record<string, string> = {};
+    const slots: Record<string, string> = {};
+    let preset: string | undefined;
     if (this.preset === CUSTOM) {
       const cpu = this.value("cpu");
       const mem = this.value("mem");
@@ -136,7 +147,8 @@ export class LaunchForm extends LitElement {
       if (mem) slots.mem = mem;
       if (accel && amount) slots[accel] = amount;
     } else {
-      slots = { ...(o.presets.find((x) => x.name === this.preset)?.resources ?? {}) };
+      // By name: the app resolves it on the cluster (slots and shared memory) as the CLI does.
+      preset = this.preset;
     }
     const { env, bad } = parseEnv(this.value("environ"));
     if (bad.length) return `These environment lines are not KEY=value: ${bad.join(", ")}`;
@@ -146,6 +158,7 @@ export class LaunchForm extends LitElement {
     return {
       image: this.image,
       name: this.value("sessionName") || undefined,
+      preset,
       resources: slots,
       project: this.value("project") || undefined,
       resourceGroup: this.value("resourceGroup") || undefined,
@@ -205,7 +218,7 @@ export class LaunchForm extends LitElement {
         <select name="preset" data-testid="launch-preset" .value=${this.preset}
           @change=${(e: Event) => (this.preset = (e.target as HTMLSelectElement).value)}>
           ${o.presets.map((x) => html`<option value=${x.name} ?selected=${x.name === this.preset}>
-              ${x.name} — ${resources(x.resources)}${x.allocatable ? "" : " (not available now)"}
+              ${x.name} — ${resources(x.resources)}${fitNote(x.allocatable)}
             </option>`)}
           <option value=${CUSTOM} ?selected=${this.preset === CUSTOM}>Custom…</option>
         </select>

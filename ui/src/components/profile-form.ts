@@ -24,6 +24,8 @@ export class ProfileForm extends LitElement {
     error: { state: true },
     busy: { state: true },
     detected: { state: true },
+    otpAsked: { state: true },
+    otherLogin: { state: true },
   };
 
   /** The profile being edited; null to add a new one. */
@@ -32,6 +34,11 @@ export class ProfileForm extends LitElement {
   declare error: ApiError | null;
   declare busy: boolean;
   declare detected: string | null;
+  /** The server asked for a one-time code (two-factor sign-in): the form shows a field for it. */
+  declare otpAsked: boolean;
+  /** The account is signed in elsewhere up to its limit: the form offers to sign that out. */
+  declare otherLogin: boolean;
+  private forceLogin = false;
 
   constructor() {
     super();
@@ -40,12 +47,18 @@ export class ProfileForm extends LitElement {
     this.error = null;
     this.busy = false;
     this.detected = null;
+    this.otpAsked = false;
+    this.otherLogin = false;
   }
 
   static override styles = [buttonStyles, panelStyles, formStyles];
 
   override willUpdate(changed: Map<string, unknown>) {
-    if (changed.has("profile")) this.kind = this.profile?.kind ?? "api";
+    if (changed.has("profile")) {
+      this.kind = this.profile?.kind ?? "api";
+      this.otpAsked = false;
+      this.otherLogin = false;
+    }
   }
 
   private input(name: string): HTMLInputElement | null {
@@ -92,6 +105,9 @@ export class ProfileForm extends LitElement {
     else {
       input.email = this.value("email");
       input.rememberPassword = this.input("rememberPassword")?.checked ?? false;
+      const otp = this.value("otp");
+      if (otp) input.otp = otp;
+      if (this.forceLogin) input.forceLogin = true;
     }
     // The TLS settings go with every save, as the form shows them: an edit never drops a
     // profile's CA or its skip-verify choice (an empty CA field removes the CA).
@@ -115,14 +131,35 @@ export class ProfileForm extends LitElement {
       // Drop the typed secret from the DOM as soon as it has been handed over.
       const secret = this.input("secret");
       if (secret) secret.value = "";
+      this.otpAsked = false;
+      this.otherLogin = false;
       profilesChanged(this, saved);
     } catch (e) {
       this.error = toApiError(e);
+      // The sign-in's own questions get a place in the form: a code field, or the choice to
+      // sign out the other session. A used code is stale, so the field starts empty again.
+      if (this.error.code === "otp-required") {
+        this.otpAsked = true;
+        await this.updateComplete;
+        const otp = this.input("otp");
+        if (otp) {
+          otp.value = "";
+          otp.focus();
+        }
+      }
+      this.otherLogin = this.error.code === "active-login-session-exists";
       // A webserver profile may have been saved before its login failed: show it in the list.
       profilesChanged(this);
     } finally {
       this.busy = false;
+      this.forceLogin = false;
     }
+  }
+
+  /** Sign in again, asking the server to sign out the account's oldest other session. */
+  private signOutOtherAndSave() {
+    this.forceLogin = true;
+    this.renderRoot.querySelector("form")?.requestSubmit();
   }
 
   override render() {
@@ -185,6 +222,15 @@ export class ProfileForm extends LitElement {
           : html`<label class="choice"><input type="checkbox" name="rememberPassword"
               data-testid="field-remember" .checked=${p?.rememberPassword ?? true} />
               Remember the password (sign in again without asking)</label>`}
+        ${!api && this.otpAsked
+          ? html`<div class="field">
+              <label for="otp">One-time code</label>
+              <input id="otp" name="otp" type="text" data-testid="field-otp" inputmode="numeric"
+                autocomplete="one-time-code" spellcheck="false" maxlength="10" />
+              <span class="help">This account uses two-factor sign-in: enter the current code
+                from your authenticator app.</span>
+            </div>`
+          : nothing}
         <div class="row">
           <div class="field">
             <label for="domain">Domain</label>
@@ -215,6 +261,13 @@ export class ProfileForm extends LitElement {
             Do not verify the server's certificate (unsafe: test clusters only)</label>
         </fieldset>
         <bai-error-banner .error=${this.error}></bai-error-banner>
+        ${!api && this.otherLogin
+          ? html`<p class="help" data-testid="other-login">
+              <button type="button" class="btn btn-secondary" data-testid="sign-out-other"
+                ?disabled=${this.busy} @click=${this.signOutOtherAndSave}
+                >Sign out the other session and sign in</button>
+            </p>`
+          : nothing}
         <div class="actions">
           <button type="submit" class="btn btn-primary" data-testid="save-profile"
             ?disabled=${this.busy}>${p ? "Save changes" : "Add profile"}</button>

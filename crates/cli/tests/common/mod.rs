@@ -5,6 +5,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+pub mod live;
+
 pub const AK: &str = "AKIAIOSFODNN7EXAMPLE";
 pub const SK: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 pub const EMAIL: &str = "admin@lablup.com";

@@ -43,5 +43,5 @@ pub use problem::{AuthMode, ErrorContext, Problem, map_error_response};
 pub use status::{SessionStatus, StatusPhase};
 pub use tls::{rustls_config, tls_failure};
 pub use types::*;
-pub use webserver::{LoginCheck, LoginOutcome, login};
+pub use webserver::{LoginCheck, LoginOptions, LoginOutcome, login};
 pub use websocket::{ProxyKind, WsRequest};

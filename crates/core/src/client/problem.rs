@@ -6,7 +6,7 @@ use reqwest::header::HeaderMap;
 use serde::Deserialize;
 
 use super::body::excerpt;
-use crate::error::Error;
+use crate::error::{CredentialKind, Error};
 use crate::version::ApiVersion;
 
 /// How a request authenticated; decides between "check your keys" and "log in again".
@@ -169,6 +169,7 @@ pub fn map_error_response(
                 } else {
                     problem_text
                 },
+                credentials: CredentialKind::Keypair,
             },
         },
         403 => Error::Forbidden { detail },

@@ -7,6 +7,7 @@
 //! - [`paths`]: where the file lives
 //! - [`edit`]: what an edit keeps and what it clears (both front ends)
 //! - [`orphans`]: which keyring secrets no profile in any known config dir uses
+//! - [`transfer`]: import from the official client's files and variables; the export document
 
 pub mod edit;
 pub mod file;
@@ -14,6 +15,7 @@ pub mod model;
 pub mod orphans;
 pub mod paths;
 pub mod store;
+pub mod transfer;
 
 pub use edit::{Edited, ProfilePatch, edit_profile};
 pub use file::LoadReport;

@@ -58,6 +58,18 @@ pub struct LaunchPreset {
     pub app: Option<String>,
 }
 
+impl LaunchPreset {
+    /// The cluster preset this quick start launches with: the profile's own amounts win over
+    /// its named preset (the same in `bai launch` and the app's quick start).
+    pub fn preset_in_effect(&self) -> Option<&str> {
+        if self.resources.is_empty() {
+            self.preset.as_deref().filter(|p| !p.trim().is_empty())
+        } else {
+            None
+        }
+    }
+}
+
 /// TLS trust settings: a custom CA, or (an explicit, visible opt-in) no verification.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TlsSettings {
@@ -185,6 +197,22 @@ impl Profile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn own_amounts_win_over_the_named_preset() {
+        let mut qs = LaunchPreset {
+            preset: Some("cpu02-medium".into()),
+            ..LaunchPreset::default()
+        };
+        assert_eq!(qs.preset_in_effect(), Some("cpu02-medium"));
+        qs.resources.insert("cpu".into(), "4".into());
+        assert_eq!(qs.preset_in_effect(), None);
+        let blank = LaunchPreset {
+            preset: Some("  ".into()),
+            ..LaunchPreset::default()
+        };
+        assert_eq!(blank.preset_in_effect(), None);
+    }
 
     fn draft() -> ProfileDraft {
         ProfileDraft {

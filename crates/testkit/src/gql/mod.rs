@@ -7,7 +7,7 @@ mod schema;
 use axum::Extension;
 use axum::Json;
 use axum::extract::State;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::sessions::{Session, Status};
@@ -20,28 +20,82 @@ pub struct GqlBody {
     variables: Option<Map<String, Value>>,
 }
 
+/// A GraphQL response: `data` keeps the query's field order (see [`Out`]).
+#[derive(Debug, Serialize)]
+pub struct Reply {
+    data: Option<Out>,
+    errors: Option<Vec<Value>>,
+}
+
+impl Reply {
+    fn errors(messages: impl IntoIterator<Item = String>) -> Json<Reply> {
+        let errors = messages
+            .into_iter()
+            .map(|m| json!({"message": m}))
+            .collect();
+        Json(Reply {
+            data: None,
+            errors: Some(errors),
+        })
+    }
+}
+
+/// A projected value whose objects keep the order the query selected their fields in.
+/// graphene answers in that order, and the official CLI relies on it: `backend.ai ps`
+/// zips its column headers with `item.values()`, so serde_json's sorted maps would put
+/// every value under the wrong header.
+#[derive(Debug)]
+pub enum Out {
+    Leaf(Value),
+    List(Vec<Out>),
+    Object(Vec<(String, Out)>),
+}
+
+impl Serialize for Out {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self {
+            Out::Leaf(v) => v.serialize(ser),
+            Out::List(items) => {
+                let mut seq = ser.serialize_seq(Some(items.len()))?;
+                for i in items {
+                    seq.serialize_element(i)?;
+                }
+                seq.end()
+            }
+            Out::Object(fields) => {
+                let mut map = ser.serialize_map(Some(fields.len()))?;
+                for (k, v) in fields {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
 pub async fn handle(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     body: Option<Json<GqlBody>>,
-) -> Json<Value> {
+) -> Json<Reply> {
     let Some(Json(body)) = body else {
-        return Json(json!({"data": null, "errors": [{"message":
-            "the body must be {\"query\": \"...\", \"variables\": {...}}"}]}));
+        return Reply::errors([
+            "the body must be {\"query\": \"...\", \"variables\": {...}}".to_owned(),
+        ]);
     };
     let vars = body.variables.unwrap_or_default();
     let fields = match parse::parse(&body.query, &vars) {
         Ok(f) => f,
-        Err(e) => return Json(json!({"data": null, "errors": [{"message": e}]})),
+        Err(e) => return Reply::errors([e]),
     };
     // Validation comes before execution, as in graphene: one bad field voids the query.
     let mut errors = Vec::new();
     validate(&fields, schema::ROOT, &mut errors);
     if !errors.is_empty() {
-        let errors: Vec<Value> = errors.into_iter().map(|m| json!({"message": m})).collect();
-        return Json(json!({"data": null, "errors": errors}));
+        return Reply::errors(errors);
     }
-    let mut data = Map::new();
+    let mut data = Vec::new();
     for f in &fields {
         let full = match f.name.as_str() {
             "compute_session_list" => session_list(&state, &caller, &f.args),
@@ -49,14 +103,17 @@ pub async fn handle(
             "images" => images(&state),
             "image" => image(&state, &f.args),
             "user" => user_json(&state, &caller),
-            "keypair" => keypair_json(&state, &caller),
+            "keypair" => keypair_json(&state, &caller, &f.args),
             _ => json!(schema::ROOT),
         };
         let ty = schema::field_type(schema::ROOT, &f.name).unwrap_or_default();
-        data.insert(f.key().to_owned(), project(&full, &f.selection, ty));
+        data.push((f.key().to_owned(), project(&full, &f.selection, ty)));
     }
     // As graphene on the real manager (26.9.6): `errors` is present and null on success.
-    Json(json!({"data": data, "errors": null}))
+    Json(Reply {
+        data: Some(Out::Object(data)),
+        errors: None,
+    })
 }
 
 /// Checks every selected field against the schema; messages as graphql-core words them.
@@ -89,28 +146,34 @@ fn validate(sel: &[parse::Field], ty: &str, errors: &mut Vec<String>) {
     }
 }
 
-/// Keeps only the selected fields (recursively); `ty` is the GraphQL type of `v`.
-fn project(v: &Value, sel: &[parse::Field], ty: &str) -> Value {
+/// Keeps only the selected fields (recursively), in the order selected; `ty` is the GraphQL
+/// type of `v`.
+fn project(v: &Value, sel: &[parse::Field], ty: &str) -> Out {
     if sel.is_empty() {
-        return v.clone();
+        return Out::Leaf(v.clone());
     }
     match v {
-        Value::Array(items) => Value::Array(items.iter().map(|i| project(i, sel, ty)).collect()),
+        Value::Array(items) => Out::List(items.iter().map(|i| project(i, sel, ty)).collect()),
         Value::Object(obj) => {
-            let mut out = Map::new();
+            let mut out: Vec<(String, Out)> = Vec::with_capacity(sel.len());
             for f in sel {
                 let value = if f.name == "__typename" {
-                    json!(ty)
+                    Out::Leaf(json!(ty))
                 } else {
                     let inner = obj.get(&f.name).unwrap_or(&Value::Null);
                     let inner_ty = schema::field_type(ty, &f.name).unwrap_or_default();
                     project(inner, &f.selection, inner_ty)
                 };
-                out.insert(f.key().to_owned(), value);
+                // A key selected twice is answered once, as graphql-core merges the fields.
+                if let Some(slot) = out.iter_mut().find(|(k, _)| k == f.key()) {
+                    slot.1 = value;
+                } else {
+                    out.push((f.key().to_owned(), value));
+                }
             }
-            Value::Object(out)
+            Out::Object(out)
         }
-        other => other.clone(),
+        other => Out::Leaf(other.clone()),
     }
 }
 
@@ -271,24 +334,92 @@ fn user_json(state: &AppState, caller: &Caller) -> Value {
         "id": u.uuid.to_string(), "uuid": u.uuid.to_string(), "email": u.email,
         "username": u.email.split('@').next().unwrap_or(""), "full_name": "",
         "description": "", "role": u.role, "domain_name": u.domain, "status": "active",
-        "is_active": true, "need_password_change": false, "resource_policy": "default",
-        "created_at": "2026-01-01T00:00:00+00:00", "allowed_client_ip": null,
-        "totp_activated": u.otp.is_some(),
+        "status_info": null, "is_active": true, "need_password_change": false,
+        "resource_policy": "default", "created_at": "2026-01-01T00:00:00+00:00",
+        "modified_at": "2026-01-01T00:00:00+00:00", "allowed_client_ip": null,
+        "totp_activated": u.otp.is_some(), "totp_activated_at": null,
+        "sudo_session_enabled": false,
+        "main_access_key": u.keypairs.first().map(|k| k.access_key.clone()),
+        "container_uid": null, "container_main_gid": null, "container_gids": null,
         "groups": [{"id": u.project_id.to_string(), "name": u.project}],
     })
 }
 
-fn keypair_json(state: &AppState, caller: &Caller) -> Value {
+/// `keypair(access_key)`: the caller's own keypair, or (for an admin) the one named.
+fn keypair_json(state: &AppState, caller: &Caller, args: &Map<String, Value>) -> Value {
+    let wanted = args
+        .get("access_key")
+        .and_then(Value::as_str)
+        .unwrap_or(&caller.access_key);
+    if wanted != caller.access_key && !caller.user.is_admin() {
+        return Value::Null;
+    }
+    let Some((user, kp)) = state.config.find_keypair(wanted) else {
+        return Value::Null;
+    };
     let used = state
         .world()
         .sessions
         .iter()
-        .filter(|s| s.access_key == caller.access_key && !s.status.is_terminal())
+        .filter(|s| s.access_key == kp.access_key && !s.status.is_terminal())
         .count();
     json!({
-        "access_key": caller.access_key, "is_active": true, "is_admin": caller.user.is_admin(),
-        "user_id": caller.user.email, "user": caller.user.uuid.to_string(),
+        "id": kp.access_key, "access_key": kp.access_key,
+        // The real manager returns the secret too: the caller signed with it (or is an admin).
+        "secret_key": kp.secret_key,
+        "is_active": true, "is_admin": user.is_admin(),
+        "user_id": user.email, "full_name": "", "user": user.uuid.to_string(),
+        "user_info": {"email": user.email, "full_name": ""},
+        "projects": [user.project], "ssh_public_key": null,
         "resource_policy": "default", "rate_limit": 10000, "concurrency_used": used,
-        "num_queries": 0, "last_used": null, "created_at": "2026-01-01T00:00:00+00:00",
+        "concurrency_limit": 0, "num_queries": 0, "rolling_count": 0, "last_used": null,
+        "created_at": "2026-01-01T00:00:00+00:00",
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(query: &str, full: &Value, ty: &str) -> String {
+        let fields = parse::parse(query, &Map::new()).expect("parses");
+        let mut errors = Vec::new();
+        validate(&fields[0].selection, ty, &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+        serde_json::to_string(&project(full, &fields[0].selection, ty)).expect("serializes")
+    }
+
+    #[test]
+    fn answers_fields_in_the_order_the_query_selected_them() {
+        // serde_json's own maps would sort these keys; the official CLI reads values by position.
+        let full =
+            json!({"access_key": "AK", "name": "s1", "status": "RUNNING", "type": "INTERACTIVE"});
+        let got = answer(
+            "{ x { status name type access_key } }",
+            &full,
+            "ComputeSession",
+        );
+        assert_eq!(
+            got,
+            r#"{"status":"RUNNING","name":"s1","type":"INTERACTIVE","access_key":"AK"}"#
+        );
+        let got = answer("{ x { n: name n: name status } }", &full, "ComputeSession");
+        assert_eq!(got, r#"{"n":"s1","status":"RUNNING"}"#);
+    }
+
+    #[test]
+    fn knows_the_keypair_fields_the_official_ps_asks_for_first() {
+        // `KeyPair.info()`'s default selection in backend.ai-client 26.9.6.
+        let full = json!({"user_id": "a@b", "access_key": "AK", "secret_key": "SK",
+            "is_active": true, "is_admin": false});
+        let got = answer(
+            "{ keypair { user_id access_key secret_key is_active is_admin } }",
+            &full,
+            "KeyPair",
+        );
+        assert_eq!(
+            got,
+            r#"{"user_id":"a@b","access_key":"AK","secret_key":"SK","is_active":true,"is_admin":false}"#
+        );
+    }
 }

@@ -99,6 +99,8 @@ const IMAGE: &[&str] = &[
     "aliases",
 ];
 
+/// Scalar fields of `User` (manager `gql_models/user.py`); `backend.ai admin user info`
+/// selects `status_info`, `sudo_session_enabled` and `main_access_key` by default.
 const USER: &[&str] = &[
     "id",
     "uuid",
@@ -109,26 +111,44 @@ const USER: &[&str] = &[
     "role",
     "domain_name",
     "status",
+    "status_info",
     "is_active",
     "need_password_change",
     "resource_policy",
     "created_at",
+    "modified_at",
     "allowed_client_ip",
     "totp_activated",
+    "totp_activated_at",
+    "sudo_session_enabled",
+    "main_access_key",
+    "container_uid",
+    "container_main_gid",
+    "container_gids",
 ];
 
+/// Scalar fields of `KeyPair` (manager `gql_models/keypair.py`). The official CLI's
+/// `KeyPair.info()` (run first by `backend.ai ps`) selects `secret_key`; the real manager
+/// returns the caller's own secret, which the caller already holds.
 const KEYPAIR: &[&str] = &[
+    "id",
+    "user_id",
+    "full_name",
     "access_key",
+    "secret_key",
     "is_active",
     "is_admin",
-    "user_id",
-    "user",
     "resource_policy",
-    "rate_limit",
-    "concurrency_used",
-    "num_queries",
-    "last_used",
     "created_at",
+    "last_used",
+    "rate_limit",
+    "num_queries",
+    "rolling_count",
+    "user",
+    "projects",
+    "ssh_public_key",
+    "concurrency_used",
+    "concurrency_limit",
 ];
 
 /// The root type's name, as graphene calls it.
@@ -153,6 +173,8 @@ pub fn field_type(ty: &str, name: &str) -> Option<&'static str> {
         ("KVPair", "key" | "value") => Some(""),
         ("ResourceLimit", "key" | "min" | "max") => Some(""),
         ("User", "groups") => Some("UserGroup"),
+        ("KeyPair", "user_info") => Some("UserInfo"),
+        ("UserInfo", "email" | "full_name") => Some(""),
         ("UserGroup", "id" | "name") => Some(""),
         _ => None,
     };

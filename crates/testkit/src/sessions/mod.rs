@@ -92,6 +92,9 @@ pub struct Session {
     pub created_at: DateTime<Utc>,
     pub terminated_at: Option<DateTime<Utc>>,
     pub requested: BTreeMap<String, Value>,
+    /// The create call's `config` as sent (resources, resource options, ...), for tests that
+    /// check what a client asked for.
+    pub create_config: Value,
     /// The request as slot numbers, for the capacity check.
     pub cpu: f64,
     pub mem: u64,

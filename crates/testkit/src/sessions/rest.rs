@@ -198,6 +198,7 @@ pub async fn create(
             created_at: now,
             terminated_at: None,
             requested,
+            create_config: config.clone(),
             cpu,
             mem,
             environ: config.get("environ").cloned().unwrap_or(Value::Null),

@@ -2,6 +2,7 @@
 
 use bai_core::EndpointKind;
 use bai_core::account;
+use bai_core::client::LoginOptions;
 use bai_core::profile::{LaunchPreset, Profile, ProfileDraft, TlsSettings};
 use bai_secrets::{Secret, SecretKind};
 use serde_json::json;
@@ -22,6 +23,11 @@ pub async fn run(ctx: &mut Context<'_>, args: AddArgs) -> Result<(), CliError> {
         EndpointKind::Api if f.password_stdin || f.remember_password || f.email.is_some() => {
             return Err(CliError::input(
                 "--email, --password-stdin and --remember-password are for web UI server profiles; this one signs with a keypair (--access-key)",
+            ));
+        }
+        EndpointKind::Api if args.otp.is_some() || args.force => {
+            return Err(CliError::input(
+                "--otp and --force are for logging in to web UI server profiles; this one signs with a keypair (--access-key)",
             ));
         }
         EndpointKind::Webserver if f.secret_key_stdin || f.access_key.is_some() => {
@@ -69,12 +75,27 @@ pub async fn run(ctx: &mut Context<'_>, args: AddArgs) -> Result<(), CliError> {
         })?),
         EndpointKind::Webserver => None,
     };
-    let password = if kind == EndpointKind::Webserver && (f.password_stdin || f.remember_password) {
+    let login = LoginOptions {
+        otp: args.otp.clone(),
+        force: args.force,
+        ..LoginOptions::default()
+    };
+    let wants_login = args.otp.is_some() || args.force;
+    let password = if kind == EndpointKind::Webserver
+        && (f.password_stdin || f.remember_password || wants_login)
+    {
         let p = ctx.read_secret("password", f.password_stdin)?;
-        if p.is_none() && f.remember_password {
-            return Err(CliError::input(
-                "--remember-password needs the password: write it to stdin with --password-stdin, or run in a terminal to be asked",
-            ));
+        if p.is_none() && (f.remember_password || wants_login) {
+            return Err(CliError::input(format!(
+                "{} needs the password: write it to stdin with --password-stdin, or run in a terminal to be asked",
+                if f.remember_password {
+                    "--remember-password"
+                } else if args.otp.is_some() {
+                    "--otp"
+                } else {
+                    "--force"
+                }
+            )));
         }
         p
     } else {
@@ -91,7 +112,7 @@ pub async fn run(ctx: &mut Context<'_>, args: AddArgs) -> Result<(), CliError> {
         store_or_undo(ctx, &profile, SecretKind::Password, pw)?;
     }
     let logged_in = match &password {
-        Some(pw) => first_login(ctx, &profile, pw).await?,
+        Some(pw) => first_login(ctx, &profile, pw, &login).await?,
         None => false,
     };
     let is_default = ctx
@@ -133,21 +154,28 @@ pub async fn run(ctx: &mut Context<'_>, args: AddArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Log in right away so the profile works at once. The network being down never fails
-/// `add`; a keyring failure does (the profile could not keep its login anyway).
+/// Log in right away so the profile works at once. When the server refuses the login (wrong
+/// email or password, a missing TOTP code, the account at its concurrent-login limit), the
+/// profile is removed again with its secrets, so a mistyped password never leaves a profile
+/// that cannot work. The network being down never fails `add` (profiles can be managed
+/// offline); a keyring failure does (the profile could not keep its login anyway).
 async fn first_login(
     ctx: &mut Context<'_>,
     profile: &Profile,
     password: &Secret,
+    options: &LoginOptions,
 ) -> Result<bool, CliError> {
+    use bai_core::Error;
     let cfg = account::client_config(profile)?;
     let email = profile.email.clone().unwrap_or_default();
-    match account::log_in(profile, cfg, ctx.secrets, &email, password, None).await {
+    match account::log_in_with(profile, cfg, ctx.secrets, &email, password, options).await {
         Ok(_) => Ok(true),
-        Err(e @ bai_core::Error::Secrets(_)) => {
+        Err(e) if e.is_login_refusal() || matches!(e, Error::Secrets(_)) => {
             let _ = ctx.secrets.delete_profile(&profile.id);
-            let _ = ctx.store.remove(&profile.id);
-            Err(e.into())
+            if let Err(undo) = ctx.store.remove(&profile.id) {
+                tracing::warn!("could not remove the half-added profile: {undo}");
+            }
+            Err(not_added(e))
         }
         Err(e) => {
             writeln!(
@@ -158,6 +186,20 @@ async fn first_login(
             Ok(false)
         }
     }
+}
+
+/// The refusal, said for `add`: the profile is not there, so the fix is to run `add` again
+/// (the core messages point at `bai profile login`, which needs an existing profile).
+fn not_added(e: bai_core::Error) -> CliError {
+    use bai_core::Error;
+    let code = e.code();
+    let message = match &e {
+        Error::OtpRequired => "one-time password required: the account uses two-factor authentication. The profile was not added; run the command again with `--otp CODE`, the code from your authenticator app".to_owned(),
+        Error::ActiveLoginSessionExists { .. } => "this account is already signed in elsewhere as many times as its limit allows (the site's maximum of concurrent logins). The profile was not added; to sign in here anyway, run the command again with `--force`, which logs out the oldest other session".to_owned(),
+        Error::Secrets(_) => e.to_string(),
+        _ => format!("{e}. The profile was not added"),
+    };
+    CliError { code, message }
 }
 
 /// When the kind was only inferred, ask the server what it is and warn on a mismatch. Best

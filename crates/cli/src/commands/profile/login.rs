@@ -3,6 +3,7 @@
 
 use bai_core::EndpointKind;
 use bai_core::account;
+use bai_core::client::LoginOptions;
 use bai_secrets::{SecretKind, SecretRef};
 use serde_json::json;
 
@@ -13,7 +14,7 @@ pub async fn run(
     ctx: &mut Context<'_>,
     name: Option<String>,
     password_stdin: bool,
-    otp: Option<String>,
+    options: LoginOptions,
     remember: bool,
 ) -> Result<(), CliError> {
     let mut p = ctx.pick(name)?;
@@ -31,7 +32,7 @@ pub async fn run(
     })?;
     let email = p.email.clone().unwrap_or_default();
     let cfg = account::client_config(&p)?;
-    account::log_in(&p, cfg, ctx.secrets, &email, &password, otp.as_deref()).await?;
+    account::log_in_with(&p, cfg, ctx.secrets, &email, &password, &options).await?;
     if remember {
         ctx.secrets
             .set(&SecretRef::new(&p.id, SecretKind::Password), &password)?;

@@ -18,6 +18,7 @@ mod tests;
 
 use std::io::{BufRead, Write};
 
+use bai_core::client::LoginOptions;
 use bai_core::profile::store::Profiles;
 use bai_core::profile::{Profile, ProfileStore};
 use bai_secrets::{Secret, SecretKind, SecretRef, SecretStore};
@@ -56,9 +57,23 @@ pub async fn run(ctx: &mut Context<'_>, cmd: ProfileCmd) -> Result<(), CliError>
             password_stdin,
             otp,
             remember_password,
-        } => login::run(ctx, name, password_stdin, otp, remember_password).await,
+            force,
+        } => {
+            login::run(
+                ctx,
+                name,
+                password_stdin,
+                LoginOptions {
+                    otp,
+                    force,
+                    ..LoginOptions::default()
+                },
+                remember_password,
+            )
+            .await
+        }
         ProfileCmd::Import(args) => import::run(ctx, args),
-        ProfileCmd::Export { names } => export::run(ctx, &names),
+        ProfileCmd::Export(args) => export::run(ctx, args),
         ProfileCmd::Secrets {
             orphans,
             clean,

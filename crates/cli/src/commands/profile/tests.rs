@@ -2,7 +2,6 @@
 //! store, captured output, and the testkit on loopback for the online commands.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use bai_core::profile::ProfileStore;
 use bai_secrets::{MemoryStore, Secret, SecretKind, SecretRef, SecretStore};
@@ -11,6 +10,8 @@ use clap::Parser;
 use super::{Context, run};
 use crate::cli::{Cli, Command};
 use crate::report::CliError;
+
+mod transfer;
 
 const AK: &str = "AKIAIOSFODNN7EXAMPLE";
 const SK: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -796,138 +797,6 @@ fn concurrent_adds_lose_nothing() {
     assert_eq!(secrets.list().expect("list").len(), 30);
 }
 
-fn write(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, text).expect("write");
-}
-
-#[tokio::test]
-async fn imports_the_official_tree_a_dotenv_and_the_environment() {
-    let mut h = Harness::new();
-    let home = h.dir.path().join("home");
-    let official = home.join(".backend.ai");
-    write(
-        &official.join("config.toml"),
-        "endpoint = \"https://api.example.com\"\nendpoint_type = \"api\"\ndomain = \"lab\"\ngroup = \"research\"\n",
-    );
-    write(
-        &official.join("credentials.toml"),
-        &format!("access_key = \"{AK}\"\nsecret_key = \"{SK}\"\n"),
-    );
-    write(
-        &official.join("profiles/staging/config.toml"),
-        "endpoint = \"https://staging.example.com:8443\"\n",
-    );
-    write(
-        &official.join("profiles/staging/credentials.toml"),
-        "access_key = \"AKSTAGING\"\nsecret_key = \"staging-secret-key-123\"\n",
-    );
-    h.env.insert("HOME".into(), home.display().to_string());
-    let out = h.run(&["profile", "import", "--official"], "").await.ok();
-    assert!(
-        out.out.contains("Imported \"api.example.com\""),
-        "{}",
-        out.out
-    );
-    assert!(out.out.contains("Imported \"staging\""), "{}", out.out);
-    assert!(
-        out.out
-            .contains("credentials.toml still holds it in plain text"),
-        "{}",
-        out.out
-    );
-    assert!(!out.out.contains(SK));
-    let loaded = h.store().load().expect("load");
-    let main = loaded.get("api.example.com").expect("main");
-    assert_eq!(main.domain, "lab");
-    assert_eq!(main.project.as_deref(), Some("research"));
-    assert_eq!(
-        h.secret(&main.id, SecretKind::SecretKey).as_deref(),
-        Some(SK)
-    );
-    let staging = loaded.get("staging").expect("staging");
-    assert_eq!(staging.endpoint, "https://staging.example.com:8443");
-    assert_eq!(
-        h.secret(&staging.id, SecretKind::SecretKey).as_deref(),
-        Some("staging-secret-key-123")
-    );
-
-    // The same tree again: every name exists, nothing is imported.
-    let again = h.run(&["profile", "import", "--official"], "").await;
-    assert_eq!(again.code(), "invalid-input");
-    assert!(again.err.contains("already exists"), "{}", again.err);
-
-    let env_file = h.dir.path().join("cluster.env");
-    write(
-        &env_file,
-        "# my cluster\nexport BACKEND_ENDPOINT=\"http://10.0.0.5:8081\"\nBACKEND_ACCESS_KEY=AKENVFILE\nBACKEND_SECRET_KEY='env-file-secret-9876'\n",
-    );
-    let file = env_file.display().to_string();
-    let out = h
-        .run(
-            &[
-                "profile",
-                "import",
-                "--env-file",
-                &file,
-                "--name",
-                "from-file",
-            ],
-            "",
-        )
-        .await
-        .ok();
-    assert!(
-        out.out.contains("still holds it in plain text"),
-        "{}",
-        out.out
-    );
-    let p = h
-        .store()
-        .load()
-        .expect("load")
-        .get("from-file")
-        .expect("imported")
-        .clone();
-    assert_eq!(p.access_key.as_deref(), Some("AKENVFILE"));
-    assert_eq!(
-        h.secret(&p.id, SecretKind::SecretKey).as_deref(),
-        Some("env-file-secret-9876")
-    );
-
-    h.env
-        .insert("BACKEND_ENDPOINT".into(), "http://127.0.0.1:8090".into());
-    h.env
-        .insert("BACKEND_ENDPOINT_TYPE".into(), "session".into());
-    let no_email = h.run(&["profile", "import", "--from-env"], "").await;
-    assert_eq!(no_email.code(), "invalid-input");
-    assert!(no_email.err.contains("--email"), "{}", no_email.err);
-    let web = h
-        .run(
-            &[
-                "--json",
-                "profile",
-                "import",
-                "--from-env",
-                "--email",
-                EMAIL,
-                "--default",
-            ],
-            "",
-        )
-        .await
-        .ok()
-        .json();
-    assert_eq!(web["imported"][0]["kind"], "webserver");
-    assert_eq!(web["imported"][0]["name"], "127.0.0.1");
-    let loaded = h.store().load().expect("load");
-    assert_eq!(
-        loaded.default_profile().map(|p| p.name.as_str()),
-        Some("127.0.0.1")
-    );
-    assert_eq!(loaded.list().len(), 4);
-}
-
 /// A store whose every call fails as a missing keyring does.
 #[derive(Debug)]
 struct NoKeyring;
@@ -1205,6 +1074,221 @@ mod online {
         let out = h.run(&["profile", "test", "otp"], "").await.ok();
         assert!(out.out.contains("otp@lablup.com"), "{}", out.out);
         assert!(out.out.contains("role:         user"), "{}", out.out);
+    }
+
+    /// `profile add NAME --kind webserver --endpoint URL --email EMAIL --password-stdin` plus
+    /// `extra` flags, with `password` on stdin.
+    async fn add_web(
+        h: &Harness,
+        name: &str,
+        url: &str,
+        email: &str,
+        password: &str,
+        extra: &[&str],
+    ) -> Outcome {
+        let mut args = vec![
+            "profile",
+            "add",
+            name,
+            "--kind",
+            "webserver",
+            "--endpoint",
+            url,
+            "--email",
+            email,
+            "--password-stdin",
+        ];
+        args.extend_from_slice(extra);
+        h.run(&args, &format!("{password}\n")).await
+    }
+
+    /// Nothing of a refused `add` is left: no profile, no secret.
+    fn assert_nothing_added(h: &Harness) {
+        assert!(
+            h.store().load().expect("load").list().is_empty(),
+            "no profile may be left"
+        );
+        assert!(
+            h.secrets.list().expect("list").is_empty(),
+            "no secret may be left"
+        );
+    }
+
+    #[tokio::test]
+    async fn add_refuses_a_wrong_password_and_adds_nothing() {
+        let kit = kit().await;
+        let h = Harness::new();
+        let url = kit.webserver_url();
+        let wrong = add_web(
+            &h,
+            "web",
+            &url,
+            EMAIL,
+            "not-the-password",
+            &["--remember-password"],
+        )
+        .await;
+        assert_eq!(wrong.code(), "auth-failed");
+        let msg = wrong.message();
+        assert!(msg.contains("email and password"), "{msg}");
+        assert!(
+            !msg.contains("secret key") && !msg.contains("access key"),
+            "{msg}"
+        );
+        assert!(msg.contains("not added"), "{msg}");
+        assert_nothing_added(&h);
+        add_web(&h, "web", &url, EMAIL, PASSWORD, &[]).await.ok();
+    }
+
+    #[tokio::test]
+    async fn add_asks_for_the_one_time_code_and_adds_nothing_without_it() {
+        let user = bai_testkit::User::new("otp@lablup.com", "otp-pass-1", "user")
+            .with_keypair(
+                "AKIAOTPUSEREXAMPLE00",
+                "otp-user-secret-key-0000000000000000000",
+            )
+            .with_otp("123456");
+        let mut config = Config::default();
+        config.users.push(user);
+        let kit = TestKit::start(config).await.expect("testkit");
+        let h = Harness::new();
+        let url = kit.webserver_url();
+        let no_code = add_web(&h, "otp", &url, "otp@lablup.com", "otp-pass-1", &[]).await;
+        assert_eq!(no_code.code(), "otp-required");
+        assert!(
+            no_code.message().contains("--otp CODE"),
+            "{}",
+            no_code.message()
+        );
+        assert_nothing_added(&h);
+        let bad = add_web(
+            &h,
+            "otp",
+            &url,
+            "otp@lablup.com",
+            "otp-pass-1",
+            &["--otp", "000000"],
+        )
+        .await;
+        assert_eq!(bad.code(), "auth-failed");
+        assert!(bad.message().contains("one-time code"), "{}", bad.message());
+        assert_nothing_added(&h);
+        let add = add_web(
+            &h,
+            "otp",
+            &url,
+            "otp@lablup.com",
+            "otp-pass-1",
+            &["--otp", "123456"],
+        )
+        .await
+        .ok();
+        assert!(add.out.contains("logged in"), "{}", add.out);
+        h.run(&["profile", "test", "otp"], "").await.ok();
+        // --otp is for logging in, so it needs the password.
+        let alone = h
+            .run(
+                &[
+                    "profile",
+                    "add",
+                    "otp2",
+                    "--kind",
+                    "webserver",
+                    "--endpoint",
+                    &url,
+                    "--email",
+                    "otp@lablup.com",
+                    "--otp",
+                    "123456",
+                ],
+                "",
+            )
+            .await;
+        assert_eq!(alone.code(), "invalid-input");
+        assert!(
+            alone.message().contains("--otp needs the password"),
+            "{}",
+            alone.message()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_second_login_over_the_limit_needs_force() {
+        let mut config = Config::default();
+        config.users.push(
+            bai_testkit::User::new("single@lablup.com", "single-pass-1", "user")
+                .with_keypair(
+                    "AKIASINGLEUSEREXAMP1",
+                    "single-user-secret-key-0000000000000000",
+                )
+                .with_max_concurrent_logins(1),
+        );
+        let kit = TestKit::start(config).await.expect("testkit");
+        let h = Harness::new();
+        let url = kit.webserver_url();
+        add_web(
+            &h,
+            "first",
+            &url,
+            "single@lablup.com",
+            "single-pass-1",
+            &["--remember-password"],
+        )
+        .await
+        .ok();
+        let second = add_web(
+            &h,
+            "second",
+            &url,
+            "single@lablup.com",
+            "single-pass-1",
+            &[],
+        )
+        .await;
+        assert_eq!(second.code(), "active-login-session-exists");
+        let msg = second.message();
+        assert!(msg.contains("already signed in elsewhere"), "{msg}");
+        assert!(msg.contains("--force"), "{msg}");
+        assert!(msg.contains("not added"), "{msg}");
+        assert!(h.store().load().expect("load").find("second").is_none());
+        add_web(
+            &h,
+            "second",
+            &url,
+            "single@lablup.com",
+            "single-pass-1",
+            &["--force"],
+        )
+        .await
+        .ok();
+        // "first" lost its session; its remembered password must not silently force it back
+        // (that would log out "second").
+        let first = h.run(&["profile", "test", "first"], "").await;
+        assert_eq!(first.code(), "active-login-session-exists");
+        assert!(
+            first
+                .message()
+                .contains("bai profile login \"first\" --force"),
+            "{}",
+            first.message()
+        );
+        h.run(&["profile", "test", "second"], "").await.ok();
+        let again = h
+            .run(
+                &["profile", "login", "first", "--password-stdin"],
+                "single-pass-1\n",
+            )
+            .await;
+        assert_eq!(again.code(), "active-login-session-exists");
+        h.run(
+            &["profile", "login", "first", "--password-stdin", "--force"],
+            "single-pass-1\n",
+        )
+        .await
+        .ok();
+        h.run(&["profile", "test", "first"], "").await.ok();
+        let evicted = h.run(&["profile", "test", "second"], "").await;
+        assert_eq!(evicted.code(), "login-required");
     }
 
     #[tokio::test]

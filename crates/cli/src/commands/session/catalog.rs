@@ -1,7 +1,5 @@
 //! `bai images` and `bai presets`: what can be launched, and with how much.
 
-use std::collections::BTreeMap;
-
 use serde_json::{Value, json};
 
 use super::Account;
@@ -66,37 +64,26 @@ pub async fn presets(
     project: Option<&str>,
     resource_group: Option<&str>,
 ) -> Result<(), CliError> {
-    let presets = acct.client.resource_presets().await?;
     let project = acct.project(project);
     let rg = acct.resource_group(resource_group);
-    // Whether a preset fits is a bonus: a cluster that refuses the check still lists presets.
-    let fits: Option<BTreeMap<String, bool>> =
-        match acct.client.check_presets(&project, rg.as_deref()).await {
-            Ok(c) => Some(
-                c.presets
-                    .into_iter()
-                    .map(|p| (p.name, p.allocatable))
-                    .collect(),
-            ),
-            Err(e) => {
-                writeln!(
-                    ctx.err,
-                    "warning: cannot tell which presets fit now ({}): {e}",
-                    e.code()
-                )?;
-                None
-            }
-        };
-    let allocatable = |name: &str| fits.as_ref().and_then(|f| f.get(name).copied());
+    let listed = bai_core::presets::cluster_presets(&acct.client, &project, rg.as_deref()).await?;
+    if let Some(e) = &listed.fit_error {
+        writeln!(
+            ctx.err,
+            "warning: cannot tell which presets fit now ({}): {e}",
+            e.code()
+        )?;
+    }
+    let presets = &listed.presets;
     if ctx.json {
         let items: Vec<Value> = presets
             .iter()
             .map(|p| {
                 json!({
-                    "name": p.name,
-                    "resource_slots": p.resource_slots,
-                    "shared_memory": p.shared_memory,
-                    "allocatable": allocatable(&p.name),
+                    "name": p.preset.name,
+                    "resource_slots": p.preset.resources,
+                    "shared_memory": p.preset.shmem,
+                    "allocatable": p.allocatable,
                 })
             })
             .collect();
@@ -110,17 +97,18 @@ pub async fn presets(
         .iter()
         .map(|p| {
             let slots = p
-                .resource_slots
+                .preset
+                .resources
                 .iter()
                 .map(|(k, v)| format!("{k}={}", slot_text(k, v)))
                 .collect::<Vec<_>>()
                 .join(" ");
-            let fit = match allocatable(&p.name) {
+            let fit = match p.allocatable {
                 Some(true) => "yes",
                 Some(false) => "no",
                 None => "?",
             };
-            [p.name.clone(), slots, fit.to_owned()]
+            [p.preset.name.clone(), slots, fit.to_owned()]
         })
         .collect();
     print_table(ctx, ["PRESET", "RESOURCES", "FITS NOW"], &rows)

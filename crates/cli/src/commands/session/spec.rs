@@ -63,10 +63,10 @@ pub async fn build_spec(
         // Given amounts override the quick-start ones slot by slot.
         spec.resources.extend(quick_start_resources(qs)?);
         apply_explicit(args, &mut spec.resources)?;
-    } else if !qs.resources.is_empty() {
-        spec.resources.extend(quick_start_resources(qs)?);
-    } else if let Some(preset) = &qs.preset {
+    } else if let Some(preset) = qs.preset_in_effect() {
         apply_preset(client, preset, &mut spec).await?;
+    } else {
+        spec.resources.extend(quick_start_resources(qs)?);
     }
     // Nothing chosen at all: the manager applies the image's minimum resources.
 
@@ -100,27 +100,28 @@ pub async fn build_spec(
     Ok(spec)
 }
 
+/// The cluster's preset by the core's one rule (the app's launch form and quick start use the
+/// same), with the CLI's pointer to `bai presets` when the name is unknown.
 async fn apply_preset(
     client: &Client,
     name: &str,
     spec: &mut CreateSession,
 ) -> Result<(), CliError> {
-    let presets = client.resource_presets().await?;
-    let Some(p) = presets.iter().find(|p| p.name == name) else {
-        let names: Vec<&str> = presets.iter().map(|p| p.name.as_str()).collect();
-        return Err(CliError::input(format!(
-            "unknown resource preset {name:?}; this cluster has: {} (see `bai presets`)",
-            if names.is_empty() {
-                "none".to_owned()
+    let preset = bai_core::presets::resolve_preset(client, name)
+        .await
+        .map_err(|e| {
+            let code = e.code();
+            let hint = if code == "invalid-input" {
+                " (see `bai presets`)"
             } else {
-                names.join(", ")
+                ""
+            };
+            CliError {
+                code,
+                message: format!("{e}{hint}"),
             }
-        )));
-    };
-    spec.resources = p.resource_slots.clone();
-    if let Some(shm) = p.shared_memory.as_ref().filter(|v| !v.is_null()) {
-        spec.resource_opts.insert("shmem".into(), shm.clone());
-    }
+        })?;
+    preset.apply_to(spec);
     Ok(())
 }
 

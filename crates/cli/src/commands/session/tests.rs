@@ -569,6 +569,44 @@ async fn a_preset_and_explicit_resources_reach_the_create_call() {
     assert!(list.iter().any(|s| s.name == "pre-1") && list.iter().any(|s| s.name == "exp-1"));
 }
 
+/// The CLI half of "a preset means the same session in both front ends": the app's half is
+/// `a_preset_reaches_the_create_call_as_the_cli_sends_it` in src-tauri/tests/launch.rs, with
+/// the same expected call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_preset_reaches_the_create_call_with_normalised_slots_and_its_shared_memory() {
+    let e = env().await;
+    e.kit.control().hold_new_sessions_at(Some(Status::Pending));
+    // The same preset written with strings (as the manager does) and with numbers.
+    for (name, preset) in [("pst-str", "cpu02-medium"), ("pst-num", "cpu02-numbers")] {
+        let args = [
+            "launch",
+            "--image",
+            "python",
+            "--name",
+            name,
+            "--no-open",
+            "--preset",
+            preset,
+        ];
+        e.run_with(&args, |out, tx| async move {
+            line_starting(&out, "[").await;
+            tx.send_modify(|n| *n += 1);
+        })
+        .await;
+        let config = e.kit.control().create_config(name).expect("created");
+        assert_eq!(
+            config["resources"],
+            serde_json::json!({"cpu": 2, "mem": "4294967296"}),
+            "{preset}"
+        );
+        assert_eq!(
+            config["resource_opts"],
+            serde_json::json!({"shmem": "1073741824"}),
+            "{preset}"
+        );
+    }
+}
+
 /// A session created directly through the API as `(access key, secret key)`; returns its id.
 async fn create_as(kit: &TestKit, keys: (&str, &str), prefix: &str) -> String {
     use bai_core::client::{Client, ClientConfig, CreateSession, Credentials};

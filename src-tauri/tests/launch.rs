@@ -1,0 +1,218 @@
+//! The launch form, quick start and the launch options through the real IPC path against the
+//! testkit: a preset reaches the create call exactly as `bai launch --preset` sends it (the
+//! CLI's half is `a_preset_reaches_the_create_call_with_normalised_slots_and_its_shared_memory`
+//! in crates/cli), and a preset whose fit the cluster cannot tell is not shown as fitting.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use bai_testkit::{
+    ADMIN_ACCESS_KEY, ADMIN_SECRET_KEY, Config, FaultKind, FaultRule, Status, TestKit,
+};
+use common::*;
+use serde_json::{Value, json};
+use tauri::WebviewWindow;
+use tauri::test::MockRuntime;
+
+/// A testkit on its own runtime, alive as long as this value; new sessions stay PENDING, so a
+/// launch makes its create call and then waits (no tunnel or window is needed here).
+struct Server {
+    kit: TestKit,
+    _rt: tokio::runtime::Runtime,
+}
+
+fn server() -> Server {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let kit = rt
+        .block_on(TestKit::start(Config::default()))
+        .expect("testkit starts");
+    kit.control().hold_new_sessions_at(Some(Status::Pending));
+    Server { kit, _rt: rt }
+}
+
+fn call(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    invoke_from(w, cmd, local_origin(), args)
+}
+
+fn ok(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Value {
+    call(w, cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+}
+
+fn add_profile(w: &WebviewWindow<MockRuntime>, kit: &TestKit) -> String {
+    let added = ok(
+        w,
+        "add_profile",
+        json!({"input": {
+            "name": "Lab", "endpoint": kit.manager_url(), "kind": "api",
+            "accessKey": ADMIN_ACCESS_KEY, "secret": ADMIN_SECRET_KEY,
+        }}),
+    );
+    added["id"].as_str().expect("an id").to_owned()
+}
+
+/// The create call's `config` for the session `name`, once the launch has made it.
+fn created(kit: &TestKit, name: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(c) = kit.control().create_config(name) {
+            return c;
+        }
+        assert!(Instant::now() < deadline, "no create call for {name}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// What `cpu02-medium` (strings) and `cpu02-numbers` (numbers) both ask for, in either front
+/// end: the same literal as the CLI's test.
+fn expected_preset_config(config: &Value, what: &str) {
+    assert_eq!(
+        config["resources"],
+        json!({"cpu": 2, "mem": "4294967296"}),
+        "{what}"
+    );
+    assert_eq!(
+        config["resource_opts"],
+        json!({"shmem": "1073741824"}),
+        "{what}: the shared memory is kept"
+    );
+}
+
+#[test]
+fn a_preset_reaches_the_create_call_as_the_cli_sends_it() {
+    let s = server();
+    let t = app();
+    let w = launcher(&t.app);
+    let id = add_profile(&w, &s.kit);
+
+    for (name, preset) in [("app-str", "cpu02-medium"), ("app-num", "cpu02-numbers")] {
+        let launch = ok(
+            &w,
+            "launch_session",
+            json!({"profileId": id, "input": {"image": "python", "name": name, "preset": preset}}),
+        );
+        assert!(launch.as_str().is_some(), "{launch}");
+        expected_preset_config(&created(&s.kit, name), preset);
+    }
+
+    // Custom amounts go through the core's resource parser, as `bai launch --cpu/--mem` do.
+    ok(
+        &w,
+        "launch_session",
+        json!({"profileId": id, "input": {"image": "python", "name": "app-custom",
+               "resources": {"cpu": "2", "mem": "4GiB", "cuda.shares": ""}}}),
+    );
+    let custom = created(&s.kit, "app-custom");
+    assert_eq!(custom["resources"], json!({"cpu": 2, "mem": "4g"}));
+    assert!(custom["resource_opts"].get("shmem").is_none(), "{custom}");
+
+    // An unknown preset or a bad amount is refused before anything is created.
+    let before = s.kit.control().sessions().len();
+    let e = call(
+        &w,
+        "launch_session",
+        json!({"profileId": id, "input": {"image": "python", "preset": "nope"}}),
+    )
+    .expect_err("unknown preset");
+    assert_eq!(e["code"], "invalid-input", "{e}");
+    let msg = e["message"].as_str().expect("message");
+    assert!(
+        msg.contains("\"nope\"") && msg.contains("cpu01-small, cpu02-medium"),
+        "{msg}"
+    );
+    let e = call(
+        &w,
+        "launch_session",
+        json!({"profileId": id, "input": {"image": "python", "resources": {"mem": "lots"}}}),
+    )
+    .expect_err("bad amount");
+    assert_eq!(e["code"], "invalid-input", "{e}");
+    assert_eq!(s.kit.control().sessions().len(), before);
+}
+
+#[test]
+fn quick_start_keeps_its_presets_shared_memory() {
+    let s = server();
+    let t = app();
+    let w = launcher(&t.app);
+    let id = add_profile(&w, &s.kit);
+    ok(
+        &w,
+        "save_settings",
+        json!({"input": {"defaultProfileId": id, "notebookClose": "ask", "startAtLogin": false,
+               "quickStart": {"image": "python", "preset": "cpu02-numbers"}}}),
+    );
+    let started = ok(&w, "quick_start", json!({}));
+    assert!(started["launchId"].as_str().is_some(), "{started}");
+    expected_preset_config(&created(&s.kit, "quick-start"), "quick start");
+
+    // A preset the cluster does not offer: the core's message, with where to fix it.
+    ok(
+        &w,
+        "save_settings",
+        json!({"input": {"defaultProfileId": id, "notebookClose": "ask", "startAtLogin": false,
+               "quickStart": {"image": "python", "preset": "gone"}}}),
+    );
+    let e = call(&w, "quick_start", json!({})).expect_err("unknown preset");
+    assert_eq!(e["code"], "invalid-input", "{e}");
+    let msg = e["message"].as_str().expect("message");
+    assert!(
+        msg.contains("\"gone\"") && msg.contains("cpu02-numbers") && msg.contains("Settings"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn the_launch_form_shows_an_unknown_fit_as_unknown() {
+    let s = server();
+    let t = app();
+    let w = launcher(&t.app);
+    let id = add_profile(&w, &s.kit);
+    let fit = |o: &Value, name: &str| -> Value {
+        o["presets"]
+            .as_array()
+            .expect("presets")
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {o}"))["allocatable"]
+            .clone()
+    };
+    let o = ok(&w, "launch_options", json!({"profileId": id}));
+    assert_eq!(fit(&o, "cpu01-small"), json!(true));
+    assert_eq!(fit(&o, "cpu16-huge"), json!(false));
+    // The same normalised slots the create call gets (cpu as text here: the form shows them).
+    let medium = o["presets"]
+        .as_array()
+        .expect("presets")
+        .iter()
+        .find(|p| p["name"] == "cpu02-numbers")
+        .expect("cpu02-numbers")
+        .clone();
+    assert_eq!(
+        medium["resources"],
+        json!({"cpu": "2", "mem": "4294967296"})
+    );
+
+    s.kit.control().fail_next(FaultRule::new(
+        "/resource/check-presets",
+        FaultKind::Status {
+            status: 403,
+            type_slug: "forbidden".into(),
+            title: "Forbidden".into(),
+            error_code: None,
+        },
+    ));
+    let o = ok(&w, "launch_options", json!({"profileId": id}));
+    assert_eq!(fit(&o, "cpu01-small"), Value::Null, "unknown, not fits");
+    assert_eq!(fit(&o, "cpu16-huge"), Value::Null, "unknown, not fits");
+    assert!(
+        o["warnings"]
+            .as_array()
+            .is_some_and(|w| w.iter().any(|e| e["code"] == "forbidden")),
+        "{o}"
+    );
+}

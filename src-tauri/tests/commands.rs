@@ -17,26 +17,8 @@ use serde_json::{Value, json};
 use tauri::test::MockRuntime;
 use tauri::{Manager, WebviewWindow};
 
-/// A testkit on its own runtime, alive as long as this value.
-struct Server {
-    kit: TestKit,
-    _rt: tokio::runtime::Runtime,
-}
-
 fn server() -> Server {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let kit = rt
-        .block_on(TestKit::start(Config::default()))
-        .expect("testkit starts");
-    Server { kit, _rt: rt }
-}
-
-fn call(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
-    invoke_from(w, cmd, local_origin(), args)
+    server_with(Config::default())
 }
 
 fn ok(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Value {
@@ -357,11 +339,6 @@ fn a_webserver_profile_with_a_remembered_password_signs_in() {
 fn a_refused_sign_in_adds_nothing_and_a_one_time_code_completes_it() {
     const EMAIL: &str = "two-factor@example.com";
     const PASSWORD: &str = "pw-of-the-two-factor-user";
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
     let mut config = Config::default();
     config.users.push(
         bai_testkit::User::new(EMAIL, PASSWORD, "user")
@@ -371,7 +348,8 @@ fn a_refused_sign_in_adds_nothing_and_a_one_time_code_completes_it() {
             )
             .with_otp("424242"),
     );
-    let kit = rt.block_on(TestKit::start(config)).expect("testkit starts");
+    let kit = server_with(config);
+    let kit = &kit.kit;
     let t = app();
     let w = launcher(&t.app);
     let input = |secret: &str, otp: Option<&str>, remember: bool| {
@@ -439,11 +417,6 @@ fn a_refused_sign_in_adds_nothing_and_a_one_time_code_completes_it() {
 fn at_the_login_limit_only_an_explicit_choice_signs_the_other_session_out() {
     const EMAIL: &str = "single@example.com";
     const PASSWORD: &str = "pw-of-the-single-login-user";
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
     let mut config = Config::default();
     config.users.push(
         bai_testkit::User::new(EMAIL, PASSWORD, "user")
@@ -453,7 +426,8 @@ fn at_the_login_limit_only_an_explicit_choice_signs_the_other_session_out() {
             )
             .with_max_concurrent_logins(1),
     );
-    let kit = rt.block_on(TestKit::start(config)).expect("testkit starts");
+    let kit = server_with(config);
+    let kit = &kit.kit;
     let t = app();
     let w = launcher(&t.app);
     let input = |name: &str, force: bool| {

@@ -15,28 +15,12 @@ use serde_json::{Value, json};
 use tauri::WebviewWindow;
 use tauri::test::MockRuntime;
 
-/// A testkit on its own runtime, alive as long as this value; new sessions stay PENDING, so a
-/// launch makes its create call and then waits (no tunnel or window is needed here).
-struct Server {
-    kit: TestKit,
-    _rt: tokio::runtime::Runtime,
-}
-
+/// A testkit whose new sessions stay PENDING, so a launch makes its create call and then
+/// waits (no tunnel or window is needed here).
 fn server() -> Server {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let kit = rt
-        .block_on(TestKit::start(Config::default()))
-        .expect("testkit starts");
-    kit.control().hold_new_sessions_at(Some(Status::Pending));
-    Server { kit, _rt: rt }
-}
-
-fn call(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
-    invoke_from(w, cmd, local_origin(), args)
+    let s = server_with(Config::default());
+    s.kit.control().hold_new_sessions_at(Some(Status::Pending));
+    s
 }
 
 fn ok(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Value {

@@ -19,9 +19,13 @@ pub struct TunnelConfig {
     pub start_path: String,
     /// Largest request head accepted (larger: 431).
     pub max_head_bytes: usize,
-    /// How long a connection may take to send a request head; also how long a kept-alive
-    /// connection may sit idle between requests (browsers reopen one closed while idle).
+    /// How long a new connection may take to be admitted (to send a request head that shows
+    /// the cookie or a token); after that it is closed, so idle sockets cannot pile up.
     pub head_timeout: Duration,
+    /// How long an admitted kept-alive connection may sit idle between requests (or take to
+    /// send the next head). Browsers keep idle connections for minutes; closing them sooner
+    /// makes every pause cost a new WebSocket to the manager.
+    pub idle_timeout: Duration,
     /// Connections that have not yet shown the launch's cookie, at most. Beyond it the oldest
     /// waiting one is dropped.
     pub max_unauthenticated: usize,
@@ -56,6 +60,7 @@ impl Default for TunnelConfig {
             start_path: "/".into(),
             max_head_bytes: 64 * 1024,
             head_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(75),
             max_unauthenticated: 256,
             token_lifetime: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(60),

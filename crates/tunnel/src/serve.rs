@@ -83,8 +83,10 @@ pub async fn connection(sock: TcpStream, shared: Arc<Shared>, pending: PendingGu
     let (local, peer) = (sock.local_addr().ok(), sock.peer_addr().ok());
     let c = &shared.config;
     let mut http = hyper::server::conn::http1::Builder::new();
+    // hyper's header timeout also runs while a kept-alive connection waits for its next
+    // request, so it is the idle limit; admission has its own, shorter deadline below.
     http.timer(TokioTimer::new())
-        .header_read_timeout(c.head_timeout)
+        .header_read_timeout(c.idle_timeout.max(c.head_timeout))
         .max_buf_size(c.max_head_bytes.max(8192))
         // A client may half-close and still wait for its answer.
         .half_close(true)
@@ -97,6 +99,7 @@ pub async fn connection(sock: TcpStream, shared: Arc<Shared>, pending: PendingGu
         peer,
         same_user: OnceLock::new(),
     });
+    let unadmitted = not_admitted_within(conn.clone(), c.head_timeout);
     let service = hyper::service::service_fn(move |req| {
         let conn = conn.clone();
         async move { Ok::<_, Infallible>(conn.handle(req).await) }
@@ -106,11 +109,26 @@ pub async fn connection(sock: TcpStream, shared: Arc<Shared>, pending: PendingGu
         .with_upgrades();
     tokio::select! {
         _ = evicted.cancelled() => {}
+        _ = unadmitted => {}
         r = serving => {
             if let Err(e) = r {
                 tracing::debug!(error = %e, "local connection ended");
             }
         }
+    }
+}
+
+/// Ends when `deadline` has passed and the connection has still not shown the cookie or a
+/// token (slow or silent sockets); never ends for one admitted in time.
+async fn not_admitted_within(conn: Arc<Conn>, deadline: std::time::Duration) {
+    tokio::time::sleep(deadline).await;
+    if conn
+        .pending
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .is_none()
+    {
+        std::future::pending::<()>().await;
     }
 }
 

@@ -93,3 +93,27 @@ pub fn assert_refused(result: Result<Value, Value>, what: &str) {
         Err(other) => panic!("{what}: expected an ACL refusal, got the command error {other}"),
     }
 }
+
+/// A testkit on its own runtime, alive as long as this value.
+pub struct Server {
+    pub kit: bai_testkit::TestKit,
+    pub rt: tokio::runtime::Runtime,
+}
+
+/// A testkit serving `config` on a runtime of its own (the commands block on theirs).
+pub fn server_with(config: bai_testkit::Config) -> Server {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let kit = rt
+        .block_on(bai_testkit::TestKit::start(config))
+        .expect("testkit starts");
+    Server { kit, rt }
+}
+
+/// A command from the launcher window's own origin.
+pub fn call(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    invoke_from(w, cmd, local_origin(), args)
+}

@@ -287,6 +287,9 @@ fn invalid_input_is_refused_with_its_code() {
     let w = launcher(&t.app);
     let e = call(&w, "add_profile", keypair_input("X", "ftp://nowhere", "s")).expect_err("bad");
     assert_eq!(e["code"], "invalid-endpoint");
+    // The one endpoint parser (core) refuses a lone word for the app as for `bai profile add`.
+    let e = call(&w, "add_profile", keypair_input("X", "not-a-url", "s")).expect_err("a word");
+    assert_eq!(e["code"], "invalid-endpoint");
     let e = call(
         &w,
         "add_profile",

@@ -27,7 +27,7 @@ def env(name: str) -> str:
 def testkit():
     """A bai-testkit server (no JupyterLab needed in phase 1); its ready line as a dict."""
     proc = subprocess.Popen(
-        [env("E2E_TESTKIT"), "--jupyter", "off"],
+        [env("E2E_TESTKIT"), "--jupyter", "off", "--two-factor-user"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

@@ -71,6 +71,44 @@ def test_c_a_wrong_secret_shows_the_401_message(app, testkit):
     app.shot("wrong-secret")
 
 
+def test_c2_a_two_factor_account_is_asked_for_its_code(app, testkit):
+    """A webserver account with two-factor sign-in: a wrong password adds nothing; the right
+    one makes the form ask for the one-time code, and the code completes the sign-in."""
+    user = testkit["two_factor"]
+    app.click("[data-testid=add-profile]")
+    app.find("[data-testid=profile-form]")
+    app.type("[data-testid=field-name]", "Two-factor")
+    app.type("[data-testid=field-endpoint]", testkit["webserver_url"])
+    app.click("[data-testid=detect]")
+    app.find("[data-testid=detected]", text="Web UI server")
+    app.type("[data-testid=field-email]", user["email"])
+    app.type("[data-testid=field-secret]", "not-the-password")
+    assert app.absent("[data-testid=field-otp]")
+    app.click("[data-testid=save-profile]")
+    app.find("[data-testid=error-code]", text="auth-failed")
+    assert "email or password" in app.find("[data-testid=error-message]").text
+    assert app.absent("[data-testid=profile-item][data-name='Two-factor']")
+    app.shot("two-factor-wrong-password")
+
+    app.type("[data-testid=field-secret]", user["password"])
+    app.click("[data-testid=save-profile]")
+    app.find("[data-testid=error-code]", text="otp-required")
+    app.find("[data-testid=field-otp]")
+    assert app.absent("[data-testid=profile-item][data-name='Two-factor']")
+    app.shot("two-factor-code-asked")
+    app.type("[data-testid=field-otp]", user["otp"])
+    app.click("[data-testid=save-profile]")
+    app.find("[data-testid=detail-name]", text="Two-factor")
+    assert user["password"] not in app.page_text()
+
+    app.click("[data-testid=remove-profile]")
+    app.click("[data-testid=confirm-remove]")
+    deadline = time.monotonic() + 10
+    while not app.absent("[data-testid=profile-item][data-name='Two-factor']"):
+        assert time.monotonic() < deadline, "Two-factor is still listed"
+        time.sleep(0.1)
+
+
 def test_d_settings_are_saved(app):
     app.click("[data-testid=open-settings]")
     app.find("[data-testid=settings-panel]")

@@ -211,11 +211,15 @@ def test_h_quick_start_opens_jupyterlab_and_a_cell_runs(app, jupyter_kit):
         "fetch('/api/kernelspecs').then(r => r.text()).then(done, e => done(String(e)));"
     )
     assert '"python3"' in specs, f"JupyterLab offers no Python kernel: {specs[:500]}"
-    # A new notebook from JupyterLab's own launcher (opened with "+" when not shown).
-    card = ".jp-LauncherCard[data-category='Notebook']"
-    if not d.execute_script(f"return document.querySelector(\"{card}\")"):
-        d.execute_script("document.querySelector('[data-command=\"launcher:create\"], .jp-FileBrowser-toolbar button').click()")
+    # A new notebook from JupyterLab's own launcher, on the tab shown (JupyterLab opens its
+    # launcher itself once its layout is restored; a "+" pressed before that makes a second
+    # one, and the first then sits on a hidden tab). "+" only if none has come by itself.
+    card = ".jp-Launcher:not(.lm-mod-hidden) .jp-LauncherCard[data-category='Notebook']"
     found = lambda: d.execute_script(f"return document.querySelector(\"{card}\")")
+    try:
+        wait_for("JupyterLab's own launcher", found, 15)
+    except AssertionError:
+        d.execute_script("document.querySelector('[data-command=\"launcher:create\"], .jp-FileBrowser-toolbar button').click()")
     try:
         wait_for("the notebook card", found, 20, app)
     except AssertionError:

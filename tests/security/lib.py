@@ -105,16 +105,21 @@ class Live:
     def lines(self):
         return self.stdout_text().splitlines()
 
+    def all_lines(self):
+        """Result lines (stdout) then progress and messages (stderr), as `bai` splits them."""
+        return self.lines() + self.stderr_text().splitlines()
+
     def wait_line(self, pred, timeout):
-        """The first stdout line matching `pred`; raises TimeoutError (with the output)."""
+        """The first line matching `pred`, on stdout or stderr (`bai` prints results on stdout
+        and progress such as "ready:" and "tunnel on" on stderr); raises TimeoutError."""
         deadline = time.monotonic() + timeout
         while True:
-            for line in self.lines():
+            for line in self.all_lines():
                 if pred(line):
                     return line
             if self.proc.poll() is not None:
                 time.sleep(0.1)
-                for line in self.lines():
+                for line in self.all_lines():
                     if pred(line):
                         return line
                 raise TimeoutError(

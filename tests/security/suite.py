@@ -1037,7 +1037,9 @@ class Suite:
                 os.umask(old)
 
         def add(cfg, name):
-            return bai(cfg, "profile", "add", name, "--endpoint", "http://127.0.0.1:9", "--email", "a@example.com")
+            # --offline: only the files' modes matter here, and nothing listens on port 9.
+            return bai(cfg, "profile", "add", name, "--endpoint", "http://127.0.0.1:9", "--email", "a@example.com",
+                       "--offline")
 
         fresh = os.path.join(base, "fresh", "cfg")
         code, out, err = add(fresh, "p1")

@@ -94,22 +94,114 @@ fn sweep(dir: &Path) {
     }
 }
 
+/// How long a started browser command is watched: long enough for `xdg-open` to fail when it
+/// finds no browser (it exits at once), short enough not to hold up the launch. A command
+/// still running after this is the browser itself (xdg-open may not exit until it does).
+const SETTLE: Duration = Duration::from_secs(2);
+
 /// Open the browser on `auth_url` through a private redirect file; the file is removed once
-/// its token can no longer work.
-pub fn open_private(auth_url: &Secret) -> io::Result<()> {
+/// its token can no longer work. On success, says how the browser was started; the error says
+/// why no browser was opened, in words a user can act on.
+pub async fn open_private(auth_url: &Secret) -> io::Result<String> {
     let dir = private_dir()?;
     sweep(&dir);
     let path = write_redirect(&dir, auth_url)?;
     let target = format!("file://{}", path.display());
-    if let Err(e) = opener::open_browser(&target) {
+    // Watching the browser command blocks for up to SETTLE: not on a runtime thread, which
+    // serves the tunnel meanwhile.
+    let opened =
+        tokio::task::spawn_blocking(move || open_with(&target, &|k| std::env::var(k).ok()))
+            .await
+            .unwrap_or_else(|e| Err(io::Error::other(e.to_string())));
+    if opened.is_err() {
         let _ = std::fs::remove_file(&path);
-        return Err(io::Error::other(e.to_string()));
+        return opened;
     }
     std::thread::spawn(move || {
         std::thread::sleep(KEEP_FOR);
         let _ = std::fs::remove_file(path);
     });
-    Ok(())
+    opened
+}
+
+/// Start a browser on `target`: `$BROWSER` when set (as `opener` and Python's `webbrowser`
+/// do), else on Linux `xdg-open`, watched for [`SETTLE`] so that a launcher that finds no
+/// browser is reported instead of taken for success. Elsewhere (macOS, Windows, WSL) the
+/// system's opener is asked, which reports only whether it could be started.
+fn open_with(target: &str, env: &dyn Fn(&str) -> Option<String>) -> io::Result<String> {
+    let browser = env("BROWSER").filter(|b| !b.trim().is_empty());
+    let wsl = env("WSL_DISTRO_NAME").is_some() || env("WSL_INTEROP").is_some();
+    let program = match browser {
+        Some(b) => b,
+        None if cfg!(target_os = "linux") && !wsl => {
+            // opener would fall back to its own copy of xdg-open run by `sh`, and its error
+            // then names `sh`; these two cases are what a user can act on.
+            let graphical = ["DISPLAY", "WAYLAND_DISPLAY"]
+                .iter()
+                .any(|k| env(k).is_some_and(|v| !v.is_empty()));
+            if !graphical {
+                return Err(io::Error::other(
+                    "this is not a graphical session (DISPLAY and WAYLAND_DISPLAY are unset), and BROWSER is not set",
+                ));
+            }
+            if !in_path("xdg-open", env("PATH").as_deref()) {
+                return Err(io::Error::other(
+                    "xdg-open is not installed (it comes with xdg-utils), and BROWSER is not set",
+                ));
+            }
+            "xdg-open".to_owned()
+        }
+        None => {
+            return opener::open_browser(target)
+                .map(|()| "the system's default browser".to_owned())
+                .map_err(|e| io::Error::other(format!("the system's opener failed: {e}")));
+        }
+    };
+    let mut child = std::process::Command::new(&program)
+        .arg(target)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| io::Error::other(format!("cannot start {program:?}: {e}")))?;
+    let deadline = std::time::Instant::now() + SETTLE;
+    loop {
+        match child.try_wait()? {
+            Some(status) if status.success() => return Ok(format!("with {program}")),
+            Some(status) => {
+                return Err(io::Error::other(format!(
+                    "{program} found no browser to open ({status})"
+                )));
+            }
+            None if std::time::Instant::now() >= deadline => {
+                // Still running: the browser (or a launcher waiting on it). Reap it later so
+                // no zombie is left.
+                std::thread::spawn(move || child.wait());
+                return Ok(format!("with {program}"));
+            }
+            None => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+}
+
+/// Whether `name` is an executable file in one of `path`'s folders.
+fn in_path(name: &str, path: Option<&str>) -> bool {
+    // An empty entry would mean the current folder: not where a launcher is looked for.
+    std::env::split_paths(path.unwrap_or_default()).any(|dir| {
+        if dir.as_os_str().is_empty() {
+            return false;
+        }
+        let f = dir.join(name);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(&f).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        }
+        #[cfg(not(unix))]
+        {
+            f.is_file()
+        }
+    })
 }
 
 #[cfg(all(test, unix))]
@@ -136,6 +228,62 @@ mod tests {
         assert!(
             html.contains("url=http://127.9.9.9:4000/__launcher/auth?token=abc&amp;x=&quot;"),
             "{html}"
+        );
+    }
+
+    /// An environment of the given variables only.
+    fn env_of(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn says_whether_a_browser_was_started() {
+        let tmp = tempfile::tempdir().unwrap();
+        // A browser that notes what it was asked to open.
+        let got = tmp.path().join("got");
+        let browser = tmp.path().join("browser");
+        std::fs::write(
+            &browser,
+            format!("#!/bin/sh\nprintf %s \"$1\" > '{}'\n", got.display()),
+        )
+        .unwrap();
+        std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let b = browser.display().to_string();
+        let how = open_with("file:///x.html", &env_of(&[("BROWSER", &b)])).unwrap();
+        assert!(how.contains(&b), "{how}");
+        assert_eq!(std::fs::read_to_string(&got).unwrap(), "file:///x.html");
+
+        // A launcher that finds no browser exits non-zero at once: that is a failure.
+        let err = open_with("file:///x.html", &env_of(&[("BROWSER", "false")])).unwrap_err();
+        assert!(err.to_string().contains("found no browser"), "{err}");
+        let err =
+            open_with("file:///x.html", &env_of(&[("BROWSER", "/nonexistent/b")])).unwrap_err();
+        assert!(
+            err.to_string().contains("cannot start \"/nonexistent/b\""),
+            "{err}"
+        );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn without_a_graphical_session_or_xdg_open_the_reason_is_given() {
+        let err = open_with("file:///x.html", &env_of(&[("PATH", "/usr/bin:/bin")])).unwrap_err();
+        assert!(err.to_string().contains("not a graphical session"), "{err}");
+        assert!(!err.to_string().contains("'sh'"), "{err}");
+        let empty = tempfile::tempdir().unwrap();
+        let path = empty.path().display().to_string();
+        let err = open_with(
+            "file:///x.html",
+            &env_of(&[("DISPLAY", ":0"), ("PATH", &path)]),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("xdg-open is not installed"),
+            "{err}"
         );
     }
 

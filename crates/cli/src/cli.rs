@@ -1,26 +1,78 @@
 //! The command-line grammar (clap derive). Each subcommand's behaviour lives in `commands/`.
+//!
+//! Every command carries an `Examples:` section (`after_help`), and a test walks the command
+//! tree to keep it so. Aliases and short flags follow the official `backend.ai` CLI where they
+//! mean the same thing there (`ps`, `rm`, `-e`, `-m`, `-t`, `-g`, `-r`, `-f`), so its users'
+//! habits carry over.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The heading the options valid for every command are listed under, so each command's own
+/// options stand apart from them.
+const GLOBAL: &str = "Global options";
+
+const TOP_EXAMPLES: &str = "\
+Examples:
+  bai demo                                  # a local demo server and a \"Demo\" profile
+  bai profile add work --endpoint https://api.example.com --access-key AK --secret-key-stdin < sk.txt
+  bai launch -i cr.backend.ai/stable/python:3.9-ubuntu20.04 --cpu 2 --mem 4g
+  bai ps                                    # your sessions (also: bai sessions, bai ls)
+  bai rm my-notebook                        # terminate a session
+  source <(bai completion bash)             # tab completion for this shell
+
+Which account a command uses (first match wins):
+  1. --profile NAME (or -p NAME)
+  2. the BAI_PROFILE environment variable
+  3. the BACKEND_* variables of the official client, when BACKEND_ENDPOINT is set
+     (BACKEND_ACCESS_KEY, BACKEND_SECRET_KEY, BACKEND_ENDPOINT_TYPE, BACKEND_DOMAIN,
+     BACKEND_GROUP); a note on stderr says so when they override your default profile
+  4. the default profile (`bai profile default NAME`)
+`bai profile show` and `bai profile login` without a NAME skip step 3: they are about
+stored profiles.
+
+Names: a profile name is 1 to 100 characters without control characters, unique (spaces
+around it are trimmed). A session name (--name) is 4 to 64 characters of a-z A-Z 0-9 _ - .,
+starting and ending with a letter, digit or _ (the manager's rule).";
+
 #[derive(Debug, Parser)]
-#[command(name = "bai", version, about = "Backend.AI notebooks from the command line", long_about = None)]
+#[command(
+    name = "bai",
+    version,
+    about = "Backend.AI notebooks from the command line",
+    long_about = None,
+    after_help = TOP_EXAMPLES
+)]
 pub struct Cli {
     /// More log output on stderr (-v: debug, -vv: trace). Secrets are never logged.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = GLOBAL)]
     pub verbose: u8,
 
     /// Print machine-readable JSON instead of text.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub json: bool,
 
-    /// The profile to use (else the default profile; else BACKEND_* variables if set).
-    #[arg(long, global = true, env = "BAI_PROFILE", value_name = "NAME")]
+    /// The profile to use (or set BAI_PROFILE). Either beats the BACKEND_* variables, which
+    /// beat the default profile (see `bai --help`).
+    #[arg(
+        short,
+        long,
+        global = true,
+        env = "BAI_PROFILE",
+        value_name = "NAME",
+        help_heading = GLOBAL
+    )]
     pub profile: Option<String>,
 
     /// Where profiles are kept (default: the OS's per-user config directory).
-    #[arg(long, global = true, env = "BAI_CONFIG_DIR", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "BAI_CONFIG_DIR",
+        value_name = "DIR",
+        help_heading = GLOBAL
+    )]
     pub config_dir: Option<PathBuf>,
 
     #[command(subcommand)]
@@ -30,6 +82,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Tell whether a URL is a Backend.AI manager API or a web UI server, and its API version.
+    #[command(after_help = "\
+Examples:
+  bai detect https://api.example.com
+  bai detect https://webui.example.com/summary      # a pasted page address: the path is dropped
+  bai detect https://10.0.0.5:8443 --ca-cert company-ca.pem")]
     Detect {
         /// The address to probe, e.g. https://api.example.com or the web UI's address.
         url: String,
@@ -41,19 +98,44 @@ pub enum Command {
         insecure: bool,
     },
     /// Manage profiles: one per Backend.AI account (secrets stay in the OS keyring).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "\
+Examples:
+  bai profile add work --endpoint https://api.example.com --access-key AK --secret-key-stdin < sk.txt
+  bai profile list
+  bai profile default work"
+    )]
     Profile(Box<ProfileCmd>),
     /// List your compute sessions (your active ones; --all: every session you may see).
+    #[command(
+        visible_aliases = ["ps", "ls"],
+        after_help = "\
+Examples:
+  bai sessions
+  bai ps -a                                 # ended sessions too (as `backend.ai ps -a`)
+  bai ls --json -p work"
+    )]
     Sessions {
         /// Every session you may see: ended ones too and, for an admin, other users'.
-        #[arg(long)]
+        #[arg(short, long)]
         all: bool,
     },
     /// Start a session, tunnel to its notebook and open it in the browser. Keeps the private
     /// tunnel until Ctrl-C; Ctrl-C during the launch cancels it (destroying the session only if
     /// this launch created it).
+    #[command(after_help = "\
+Examples:
+  bai launch                                # the profile's quick-start image and resources
+  bai launch -i cr.backend.ai/stable/python:3.9-ubuntu20.04 --cpu 2 --mem 4g
+  bai launch --preset small -m data -e TZ=UTC -n my-notebook --reuse
+  bai launch --no-open --terminate-on-exit  # print the URL; destroy the session on Ctrl-C")]
     Launch(Box<LaunchArgs>),
     /// Tunnel to an app of an existing session and open it (the session is left running).
+    #[command(after_help = "\
+Examples:
+  bai open my-notebook
+  bai open my-notebook --app vscode --no-open")]
     Open {
         /// The session's name or id.
         session: String,
@@ -61,35 +143,69 @@ pub enum Command {
         tunnel: TunnelArgs,
     },
     /// List the apps a session offers.
+    #[command(after_help = "\
+Examples:
+  bai apps my-notebook")]
     Apps {
         /// The session's name or id.
         session: String,
     },
     /// Terminate a session (a PENDING one is cancelled) and wait until it has ended.
+    #[command(
+        visible_alias = "rm",
+        after_help = "\
+Examples:
+  bai terminate my-notebook
+  bai rm -f 3f1c2a9e                        # skip the graceful steps (as `backend.ai rm -f`)"
+    )]
     Terminate {
         /// The session's name or id.
         session: String,
         /// Skip the graceful shutdown steps.
-        #[arg(long)]
+        #[arg(short, long)]
         force: bool,
     },
     /// List the installed images.
+    #[command(after_help = "\
+Examples:
+  bai images
+  bai images -a --json")]
     Images {
         /// Also list images no agent has installed yet (the manager may still pull them).
-        #[arg(long)]
+        #[arg(short, long)]
         all: bool,
     },
     /// List the resource presets and whether each fits right now.
+    #[command(after_help = "\
+Examples:
+  bai presets
+  bai presets -g my-project --resource-group gpu")]
     Presets {
         /// Project (default: the profile's, else `default`).
-        #[arg(long)]
+        #[arg(short = 'g', long)]
         project: Option<String>,
         /// Resource group (default: the profile's).
         #[arg(long)]
         resource_group: Option<String>,
     },
     /// Run a local demo server (the testkit) with a "Demo" profile, until Ctrl-C.
+    #[command(after_help = "\
+Examples:
+  bai demo
+  bai demo --launch                         # also start the quick-start notebook
+  bai demo --no-profile --port 8090")]
     Demo(DemoArgs),
+    /// Print a shell completion script.
+    #[command(after_help = "\
+Examples:
+  source <(bai completion bash)             # this bash session; add it to ~/.bashrc to keep it
+  bai completion zsh > \"${fpath[1]}/_bai\"    # zsh (then restart the shell)
+  bai completion fish > ~/.config/fish/completions/bai.fish")]
+    Completion {
+        /// The shell to write the script for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// How a tunnel is opened and what happens when it is closed.
@@ -109,7 +225,7 @@ pub struct TunnelArgs {
 #[derive(Debug, Clone, Default, Args)]
 pub struct LaunchArgs {
     /// Image reference or alias (default: the profile's quick-start image).
-    #[arg(long)]
+    #[arg(short, long)]
     pub image: Option<String>,
     /// A resource preset of the cluster (see `bai presets`).
     #[arg(long, conflicts_with_all = ["cpu", "mem", "gpu"])]
@@ -125,19 +241,20 @@ pub struct LaunchArgs {
     #[arg(long, value_name = "SHARES")]
     pub gpu: Option<String>,
     /// Project (group) name (default: the profile's, else `default`).
-    #[arg(long)]
+    #[arg(short = 'g', long)]
     pub project: Option<String>,
     /// Resource group (scaling group) (default: the profile's).
     #[arg(long)]
     pub resource_group: Option<String>,
     /// Mount a virtual folder, at /home/work/FOLDER or at PATH (repeatable).
-    #[arg(long = "mount", value_name = "FOLDER[:PATH]")]
+    #[arg(short, long = "mount", value_name = "FOLDER[:PATH]")]
     pub mounts: Vec<String>,
     /// An environment variable for the session (repeatable).
-    #[arg(long = "env", value_name = "K=V")]
+    #[arg(short, long = "env", value_name = "K=V")]
     pub envs: Vec<String>,
-    /// Session name (default: a generated `bai-xxxxxxxx`).
-    #[arg(long)]
+    /// Session name (default: a generated `bai-xxxxxxxx`): 4 to 64 of a-z A-Z 0-9 _ - .,
+    /// starting and ending with a letter, digit or _.
+    #[arg(short, short_alias = 't', long)]
     pub name: Option<String>,
     /// Attach to the session of this name if it exists (needs --name); it is never destroyed
     /// by this launch.
@@ -174,30 +291,90 @@ pub enum KindArg {
 #[derive(Debug, Subcommand)]
 pub enum ProfileCmd {
     /// Add a profile. Secrets are read from stdin (--…-stdin) or prompted for, never taken as
-    /// arguments.
+    /// arguments. The endpoint is contacted first: an address that does not answer as
+    /// Backend.AI is refused (--offline skips the check).
+    #[command(after_help = "\
+Examples:
+  bai profile add work --endpoint https://api.example.com --access-key AK --secret-key-stdin < sk.txt
+  bai profile add lab --endpoint https://webui.example.com --email me@example.com --password-stdin --remember-password
+  bai profile add later --endpoint https://api.example.com --access-key AK --offline   # no network now
+
+Names: 1 to 100 characters without control characters, unique (spaces around it are trimmed).")]
     Add(AddArgs),
     /// List the profiles.
+    #[command(
+        visible_alias = "ls",
+        after_help = "\
+Examples:
+  bai profile list
+  bai profile ls --json"
+    )]
     List,
     /// Show one profile (secrets masked).
+    #[command(after_help = "\
+Examples:
+  bai profile show
+  bai profile show work --json")]
     Show {
         /// The profile (default: --profile, else the default profile).
         name: Option<String>,
     },
     /// Change fields of a profile.
+    #[command(after_help = "\
+Examples:
+  bai profile edit work -i cr.backend.ai/stable/python:3.9-ubuntu20.04 -r cpu=2 -r mem=4g
+  bai profile edit work --endpoint https://new.example.com --verify-tls")]
     Edit(EditArgs),
     /// Rename a profile (its secrets stay with it).
-    Rename { old: String, new: String },
-    /// Remove a profile and its secrets.
-    Remove { name: String },
+    #[command(after_help = "\
+Examples:
+  bai profile rename work \"work cluster\"")]
+    Rename {
+        /// The profile's current name.
+        old: String,
+        /// Its new name (1 to 100 characters, no control characters, not taken).
+        new: String,
+    },
+    /// Remove a profile and its secrets. Removing the default profile asks first on a
+    /// terminal; elsewhere it needs --yes.
+    #[command(
+        visible_alias = "rm",
+        after_help = "\
+Examples:
+  bai profile remove old-cluster
+  bai profile rm work --yes                 # the default profile, from a script"
+    )]
+    Remove {
+        /// The profile to remove.
+        name: String,
+        /// Remove the default profile without asking.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
     /// Make a profile the default.
-    Default { name: String },
+    #[command(after_help = "\
+Examples:
+  bai profile default work")]
+    Default {
+        /// The profile that commands use when no other is chosen.
+        name: String,
+    },
     /// Connect and show the server, API version, user and role.
+    #[command(after_help = "\
+Examples:
+  bai profile test work
+  bai profile test                          # --profile, else BACKEND_*, else the default")]
     Test {
         /// The profile (default: --profile, else BACKEND_* variables, else the default profile).
         name: Option<String>,
     },
     /// Log in to a web UI server profile again (keeps the login session in the keyring).
+    #[command(after_help = "\
+Examples:
+  bai profile login lab
+  bai profile login lab --otp 123456 --password-stdin < pw.txt")]
     Login {
+        /// The profile (default: --profile, else the default profile).
         name: Option<String>,
         /// Read the password from stdin (one line) instead of prompting.
         #[arg(long)]
@@ -215,11 +392,26 @@ pub enum ProfileCmd {
     },
     /// Import from the official client (its ~/.backend.ai, BACKEND_* variables, a .env file)
     /// or from a document `bai profile export` wrote.
+    #[command(after_help = "\
+Examples:
+  bai profile import --official              # every profile of ~/.backend.ai
+  bai profile import --from-env --name work  # BACKEND_* variables (and ./.env)
+  bai profile import -f profiles.toml --rename")]
     Import(ImportArgs),
     /// Write profiles as a document `bai profile import --file` reads (TOML; JSON with
     /// --json). No secret unless --with-secrets.
+    #[command(after_help = "\
+Examples:
+  bai profile export > profiles.toml
+  bai profile export work --with-secrets -o work.toml")]
     Export(ExportArgs),
-    /// Inspect secrets in the keyring.
+    /// Show which secrets each profile has in the OS keyring (never their values);
+    /// --orphans: keyring entries that no profile uses.
+    #[command(after_help = "\
+Examples:
+  bai profile secrets
+  bai profile secrets --orphans
+  bai profile secrets --orphans --clean --yes")]
     Secrets {
         /// List secrets that no profile in any known config directory uses.
         #[arg(long)]
@@ -236,8 +428,11 @@ pub enum ProfileCmd {
 /// Fields shared by `add` and `edit`.
 #[derive(Debug, Clone, Default, Args)]
 pub struct FieldArgs {
+    /// The server's address: the manager API or the web UI (https:// when no scheme is given;
+    /// a one-word host such as `manager` needs the scheme: http://manager:8081).
     #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
+    /// How to sign in (default: api with --access-key, webserver with --email).
     #[arg(long, value_enum)]
     pub kind: Option<KindArg>,
     /// The keypair's access key (manager API profiles).
@@ -255,23 +450,24 @@ pub struct FieldArgs {
     /// Keep the password in the keyring so expired logins renew themselves.
     #[arg(long)]
     pub remember_password: bool,
-    #[arg(long)]
+    /// The account's domain (default: `default`).
+    #[arg(short, long)]
     pub domain: Option<String>,
     /// Default project (group).
-    #[arg(long)]
+    #[arg(short = 'g', long)]
     pub project: Option<String>,
     /// Default resource group (scaling group).
     #[arg(long)]
     pub resource_group: Option<String>,
     /// Quick-start image.
-    #[arg(long)]
+    #[arg(short, long)]
     pub image: Option<String>,
     /// Quick-start resource preset name.
     #[arg(long)]
     pub preset: Option<String>,
     /// Quick-start resource, SLOT=AMOUNT (repeatable; each sets one slot, the others are kept;
     /// SLOT= removes one), e.g. cpu=2 mem=4g.
-    #[arg(long = "resource", value_name = "SLOT=AMOUNT")]
+    #[arg(short, long = "resource", value_name = "SLOT=AMOUNT")]
     pub resources: Vec<String>,
     /// Quick-start app (default jupyterlab).
     #[arg(long)]
@@ -286,6 +482,8 @@ pub struct FieldArgs {
 
 #[derive(Debug, Args)]
 pub struct AddArgs {
+    /// The new profile's name (1 to 100 characters without control characters, unique; spaces
+    /// around it are trimmed).
     pub name: String,
     #[command(flatten)]
     pub fields: FieldArgs,
@@ -294,16 +492,21 @@ pub struct AddArgs {
     pub default: bool,
     /// The one-time code from the authenticator app, when the account uses 2FA (web UI
     /// server profiles).
-    #[arg(long, value_name = "CODE")]
+    #[arg(long, value_name = "CODE", conflicts_with = "offline")]
     pub otp: Option<String>,
     /// When the account is already signed in elsewhere as often as the site allows, log out
     /// its oldest other session instead of failing (web UI server profiles).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "offline")]
     pub force: bool,
+    /// Do not contact the endpoint: keep the profile even though the server cannot be reached
+    /// now (nothing checks the address, the kind, or a web UI password).
+    #[arg(long)]
+    pub offline: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct EditArgs {
+    /// The profile to change.
     pub name: String,
     #[command(flatten)]
     pub fields: FieldArgs,
@@ -332,7 +535,7 @@ pub struct ImportArgs {
     #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "~/.backend.ai")]
     pub official: Option<PathBuf>,
     /// From a document `bai profile export` wrote (TOML or JSON; - for stdin).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["from_env", "env_file", "official", "name", "email"])]
+    #[arg(short, long, value_name = "FILE", conflicts_with_all = ["from_env", "env_file", "official", "name", "email"])]
     pub file: Option<PathBuf>,
     /// Name for the imported profile (default: the endpoint's host; named official profiles
     /// keep their names).
@@ -364,4 +567,44 @@ pub struct ExportArgs {
     /// Write to this new file instead of stdout (- for stdout).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_grammar_is_consistent() {
+        // Clashing short flags, aliases or argument ids fail here rather than at a user's run.
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_command_has_an_example_and_every_argument_a_description() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let example = cmd
+                .get_after_help()
+                .is_some_and(|h| h.to_string().contains("Examples:\n  "));
+            if !example {
+                missing.push(format!("`{path}`: no example"));
+            }
+            if path != "bai" && cmd.get_about().is_none() {
+                missing.push(format!("`{path}`: no description"));
+            }
+            for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("`{path}` {}: no description", arg.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut missing = Vec::new();
+        walk(&cmd, "bai", &mut missing);
+        assert!(missing.is_empty(), "{}", missing.join("\n"));
+    }
 }

@@ -24,7 +24,7 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(commands::run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => report::success(),
         Err(e) => report::error(&e),
     }
 }

@@ -1,7 +1,7 @@
 //! How `bai` reports errors and logs: `error[<code>]: <message>` on stderr, where the code is
 //! the stable machine code of the error, and an exit status that tells error classes apart.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use bai_core::text::for_terminal_lines;
@@ -36,12 +36,21 @@ impl From<bai_secrets::Error> for CliError {
 
 impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> Self {
+        // A reader that stopped early (`bai profile list | head -1`) is not a failure.
+        let code = if e.kind() == std::io::ErrorKind::BrokenPipe {
+            CLOSED_PIPE
+        } else {
+            "io"
+        };
         CliError {
-            code: "io",
+            code,
             message: format!("cannot write the output: {e}"),
         }
     }
 }
+
+/// The code of a write to a pipe whose reader has gone.
+const CLOSED_PIPE: &str = "closed-pipe";
 
 impl CliError {
     pub fn input(message: impl Into<String>) -> Self {
@@ -52,16 +61,43 @@ impl CliError {
     }
 }
 
+/// The exit status of a command that ended well, or that a signal stopped after cleaning up.
+pub fn success() -> ExitCode {
+    signal_exit().map_or(ExitCode::SUCCESS, ExitCode::from)
+}
+
 pub fn error(e: &CliError) -> ExitCode {
-    // The message often quotes the server, so it is escaped like all other output.
-    eprintln!("error[{}]: {}", e.code, for_terminal_lines(&e.message));
-    // 2 for what the user can fix in the command line, 130 (the shell's SIGINT convention)
-    // for a launch stopped with Ctrl-C, 1 for everything else.
+    // As quiet as the tools around it in a pipeline: whoever closed the pipe wanted no more.
+    if e.code == CLOSED_PIPE {
+        return ExitCode::SUCCESS;
+    }
+    // The message often quotes the server, so it is escaped like all other output. Not
+    // `eprintln!`, which panics when stderr is gone (a closed terminal after SIGHUP): the exit
+    // status still has to tell what happened.
+    let _ = writeln!(
+        std::io::stderr(),
+        "error[{}]: {}",
+        e.code,
+        for_terminal_lines(&e.message)
+    );
+    // 2 for what the user can fix in the command line, 128 + the signal (the shell's
+    // convention: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP) for a launch a signal cancelled, 1 for
+    // everything else.
     ExitCode::from(match e.code {
         "invalid-input" | "invalid-endpoint" => 2,
-        "launch-cancelled" => 130,
+        "launch-cancelled" => signal_exit().unwrap_or(130),
         _ => 1,
     })
+}
+
+fn signal_exit() -> Option<u8> {
+    crate::commands::session::interrupt::exit_status()
+}
+
+/// Colour only for a person: stderr is a terminal and `NO_COLOR` (no-color.org) is unset or
+/// empty.
+pub fn colour_on_stderr() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// Log to stderr: `-v`/`-vv` or `$BAI_LOG` choose how much, within the shared rule that keeps
@@ -74,7 +110,7 @@ pub fn init_logging(verbose: u8) {
     };
     let layer = fmt::layer()
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(colour_on_stderr())
         .with_target(false)
         .with_filter(bai_core::logging::filter_from_env(default));
     let _ = tracing_subscriber::registry().with(layer).try_init();

@@ -45,7 +45,8 @@ async fn endpoint_of(live: &Live) -> String {
 async fn stop(live: Live) -> String {
     live.interrupt();
     let (code, out, err) = live.finish().await;
-    assert_eq!(code, Some(0), "{out}\n{err}");
+    // Stopped by Ctrl-C, after the cleanup: the shell's 128 + SIGINT.
+    assert_eq!(code, Some(130), "{out}\n{err}");
     assert!(out.contains("demo stopped"), "{out}");
     out
 }
@@ -248,6 +249,7 @@ async fn a_profile_called_demo_for_a_real_cluster_is_left_alone() {
                 "Demo",
                 "--endpoint",
                 cluster,
+                "--offline",
                 "--email",
                 EMAIL,
             ],
@@ -274,4 +276,65 @@ async fn a_profile_called_demo_for_a_real_cluster_is_left_alone() {
             ("Demo-2".to_owned(), url)
         ]
     );
+}
+
+/// The processes whose parent is `pid`.
+fn children(pid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid …`; comm may hold spaces and parentheses.
+        let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+        if after.split_whitespace().nth(1) == Some(pid.to_string().as_str()) {
+            found.push(child);
+        }
+    }
+    found
+}
+
+/// Whether `pid` is still a live process (not gone, not a zombie).
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+        after.split_whitespace().next() != Some("Z")
+    })
+}
+
+/// Closing the terminal of `bai demo --launch` (SIGHUP) stops its JupyterLab, which runs in a
+/// process group of its own and so gets no SIGHUP from the terminal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_stops_the_demo_and_its_jupyterlab_and_exits_129() {
+    let Some(jupyter) = bai_testkit::find_jupyter() else {
+        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+        assert!(
+            !ci,
+            "no JupyterLab ({} unset) under CI",
+            bai_testkit::JUPYTER_ENV
+        );
+        eprintln!("SKIPPED: no JupyterLab; set {}", bai_testkit::JUPYTER_ENV);
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let b = Bai::offline(dir.path()).env(bai_testkit::JUPYTER_ENV, jupyter.to_str().expect("path"));
+    let live = Live::spawn(&b, &["demo", "--launch", "--no-open", "--no-profile"]);
+    live.wait_line(|l| l.starts_with("tunnel on")).await;
+    let lab = children(live.id());
+    assert!(!lab.is_empty(), "no JupyterLab process under bai");
+    live.signal("HUP");
+    let (code, out, err) = live.finish().await;
+    assert_eq!(code, Some(129), "{out}\n{err}");
+    assert!(out.contains("demo stopped"), "{out}\n{err}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while lab.iter().any(|p| alive(*p)) {
+        assert!(
+            Instant::now() < deadline,
+            "JupyterLab outlived the demo: {lab:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

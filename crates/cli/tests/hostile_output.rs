@@ -93,9 +93,10 @@ impl Live {
         Live { child, out, err }
     }
 
-    async fn wait_out(&self, needle: &str) {
+    /// Wait for `needle` on stderr, where progress goes.
+    async fn wait_err(&self, needle: &str) {
         let deadline = Instant::now() + Duration::from_secs(60);
-        while !self.out.lock().expect("out").contains(needle) {
+        while !self.err.lock().expect("err").contains(needle) {
             assert!(
                 Instant::now() < deadline,
                 "no {needle:?}; stdout:\n{}\nstderr:\n{}",
@@ -167,9 +168,9 @@ async fn a_trace_log_holds_no_credentials() {
             "--no-open",
         ],
     );
-    live.wait_out("tunnel on").await;
+    live.wait_err("tunnel on").await;
     let (out, err) = live.interrupt_and_finish().await;
-    assert!(out.contains("ready:"), "{out}\n{err}");
+    assert!(err.contains("ready:"), "{out}\n{err}");
     // The log is on at trace level (our own request lines are there)...
     assert!(
         err.contains("backend.ai request"),

@@ -82,7 +82,8 @@ async fn profiles_share_the_keyring_across_processes() {
             !launcher_entries().is_empty(),
             "secret-tool sees our entries"
         );
-        bai.run(&["profile", "remove", "renamed"], "").ok();
+        // The only profile is the default one: removing it needs --yes without a terminal.
+        bai.run(&["profile", "remove", "renamed", "--yes"], "").ok();
     })
     .await;
     assert_eq!(KeyringStore::new().list().expect("list"), vec![]);
@@ -172,7 +173,8 @@ async fn no_secret_leaks_into_files_logs_or_output() {
         }
         let test = bai.run(&["profile", "test", "web"], "").ok();
         assert!(test.out.contains(EMAIL), "{}", test.out);
-        bai.run(&v(&["profile", "remove", "api2"]), "").ok();
+        bai.run(&v(&["profile", "remove", "api2", "--yes"]), "")
+            .ok();
         bai.run(&v(&["profile", "remove", "web"]), "").ok();
         bai.transcript.borrow().clone()
     })
@@ -233,6 +235,7 @@ fn without_dbus_add_fails_and_list_works() {
             "work",
             "--endpoint",
             "http://127.0.0.1:9",
+            "--offline",
             "--access-key",
             AK,
             "--secret-key-stdin",
@@ -252,6 +255,7 @@ fn without_dbus_add_fails_and_list_works() {
             "web",
             "--endpoint",
             "http://127.0.0.1:9",
+            "--offline",
             "--email",
             EMAIL,
         ],
@@ -352,7 +356,7 @@ async fn the_official_clients_files_import_and_export_with_secrets_round_trips()
             bai.run(&["profile", "export"], "").ok().out
         );
         for b in [&bai, &other] {
-            b.run(&["profile", "remove", "kit"], "").ok();
+            b.run(&["profile", "remove", "kit", "--yes"], "").ok();
             b.run(&["profile", "remove", "other"], "").ok();
         }
         for out in [&*bai.transcript.borrow(), &*other.transcript.borrow()] {

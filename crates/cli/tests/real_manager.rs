@@ -64,7 +64,9 @@ fn unique(prefix: &str) -> String {
     format!("{prefix}-{t}")
 }
 
-/// A `bai` child whose stdout lines are collected as they come.
+/// A `bai` child whose output lines are collected as they come: `lines` holds both streams
+/// (the URL on stdout, progress and messages on stderr) in the order they came, `err` stderr
+/// alone.
 struct Live {
     child: Child,
     lines: Arc<Mutex<Vec<String>>>,
@@ -88,12 +90,13 @@ impl Live {
             }
         });
         let e = child.stderr.take().expect("stderr");
-        let e2 = err.clone();
+        let (e2, l2) = (err.clone(), lines.clone());
         std::thread::spawn(move || {
             for line in BufReader::new(e).lines().map_while(Result::ok) {
                 let mut s = e2.lock().expect("err");
                 s.push_str(&line);
                 s.push('\n');
+                l2.lock().expect("lines").push(line);
             }
         });
         Live { child, lines, err }
@@ -527,7 +530,8 @@ async fn launch_jupyterlab_kernel_list_and_terminate() {
     // Ctrl-C closes the tunnel; without --terminate-on-exit the session keeps running.
     live.interrupt();
     let (code, out, err) = live.finish().await;
-    assert_eq!(code, Some(0), "{out}\n{err}");
+    // 128 + SIGINT, after the cleanup.
+    assert_eq!(code, Some(130), "{out}\n{err}");
     assert!(
         out.contains(&format!("session {name} keeps running")),
         "{out}"
@@ -604,7 +608,8 @@ async fn event_order_and_terminate_on_exit() {
         .await;
     live.interrupt();
     let (code, out, err) = live.finish().await;
-    assert_eq!(code, Some(0), "{out}\n{err}");
+    // 128 + SIGINT, after the cleanup.
+    assert_eq!(code, Some(130), "{out}\n{err}");
     assert!(out.contains(&format!("session {name} terminated")), "{out}");
     let _ = tokio::time::timeout(Duration::from_secs(60), collector).await;
     let seen = seen.lock().expect("seen").clone();
@@ -886,7 +891,8 @@ async fn webserver_profile_launches_jupyterlab_and_runs_a_kernel() {
     );
     live.interrupt();
     let (code, out, err) = live.finish().await;
-    assert_eq!(code, Some(0), "{out}\n{err}");
+    // 128 + SIGINT, after the cleanup.
+    assert_eq!(code, Some(130), "{out}\n{err}");
     let t = run(Bai::new(dir.path()), &["terminate", &name]).await.ok();
     assert!(
         t.out.contains(&format!("session {name}: TERMINATED")),
@@ -895,8 +901,25 @@ async fn webserver_profile_launches_jupyterlab_and_runs_a_kernel() {
     );
 }
 
+/// The TOTP user's own keypair (fixtures/70-webserver-users.json), to clean up its session.
+fn totp_client() -> Client {
+    let cfg = ClientConfig::new(
+        Endpoint::parse(&var("BACKEND_ENDPOINT")).expect("endpoint"),
+        EndpointKind::Api,
+    );
+    Client::new(
+        cfg,
+        Credentials::keypair(
+            "AKIATOTPUSEREXAMPLE1",
+            "TotpUserSecretKeyEXAMPLE0000000000000001",
+        ),
+    )
+    .expect("client")
+}
+
 /// The real manager's TOTP plugin: `add` without a code is refused (and adds nothing) with a
-/// message that names `--otp CODE`; a wrong code says so; the current code logs in.
+/// message that names `--otp CODE`; a wrong code says so; the current code logs in, and the
+/// profile launches JupyterLab through the webserver where a kernel runs `1+1`.
 #[tokio::test]
 #[ignore = "needs the real manager: tests/real-manager/run-suite.sh"]
 async fn webserver_totp_needs_the_code() {
@@ -913,9 +936,14 @@ async fn webserver_totp_needs_the_code() {
     assert!(wrong.err.contains("one-time code"), "{}", wrong.err);
     eprintln!("real wrong-code answer as shown: {}", wrong.err.trim());
     let code = totp_now(TOTP_KEY).await;
-    let ok = add_web(dir.path(), "Totp", TOTP_USER, &["--otp", &code])
-        .await
-        .ok();
+    let ok = add_web(
+        dir.path(),
+        "Totp",
+        TOTP_USER,
+        &["--otp", &code, "--default"],
+    )
+    .await
+    .ok();
     assert!(ok.out.contains("logged in"), "{}", ok.out);
     let s = run(
         Bai::new(dir.path()),
@@ -925,6 +953,21 @@ async fn webserver_totp_needs_the_code() {
     .ok();
     let v: serde_json::Value = serde_json::from_str(&s.out).expect("json");
     assert!(v["items"].is_array(), "{v}");
+
+    let name = unique("rm-totp");
+    let _cleanup = Cleanup(name.clone(), totp_client);
+    let (live, url) = launch_ready(&Bai::new(dir.path()), &name).await;
+    kernel_runs_1_plus_1(&url).await;
+    live.interrupt();
+    let (code, out, err) = live.finish().await;
+    // 128 + SIGINT, after the cleanup.
+    assert_eq!(code, Some(130), "{out}\n{err}");
+    let t = run(Bai::new(dir.path()), &["terminate", &name]).await.ok();
+    assert!(
+        t.out.contains(&format!("session {name}: TERMINATED")),
+        "{}",
+        t.out
+    );
 }
 
 /// A wrong password: not added, and the message is about the email and password (not keys).

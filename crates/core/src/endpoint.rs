@@ -73,12 +73,23 @@ impl Endpoint {
         if raw.chars().any(char::is_whitespace) {
             return Err(bad("a URL cannot contain spaces"));
         }
-        let with_scheme = if raw.contains("://") {
+        let has_scheme = raw.contains("://");
+        let with_scheme = if has_scheme {
             raw.to_owned()
         } else {
             format!("https://{raw}")
         };
         let mut url = Url::parse(&with_scheme).map_err(|e| bad(&describe_url_error(e)))?;
+        // Without a scheme, a lone word such as `not-a-url` (or `https//host`, a typo) is far
+        // more likely a mistake than a host on the local network, and `https://` in front of
+        // it would only fail later as a DNS error. So a scheme-less address needs what a real
+        // host has: a dot, `localhost`, an IP address or a port. With a scheme a one-word
+        // host (`http://manager:8081` in a compose network) is taken as typed.
+        if !has_scheme && !looks_like_a_host(&url, raw) {
+            return Err(bad(
+                "this is not a URL: write the server's address, e.g. https://api.example.com (a one-word host name needs the scheme, e.g. http://manager:8081)",
+            ));
+        }
         match url.scheme() {
             "http" | "https" => {}
             other => {
@@ -173,6 +184,19 @@ pub fn rel_url(url: &Url) -> String {
     }
 }
 
+/// Whether a scheme-less address names a host the way people write one: a dotted name, an IP
+/// address (IPv6 needs brackets, IPv4 has dots), `localhost`, or any host with a `:port`.
+fn looks_like_a_host(url: &Url, raw: &str) -> bool {
+    let authority = raw.split(['/', '?', '#']).next().unwrap_or_default();
+    match url.host() {
+        Some(url::Host::Domain(d)) => {
+            d.contains('.') || d.eq_ignore_ascii_case("localhost") || authority.contains(':')
+        }
+        Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) => true,
+        None => false,
+    }
+}
+
 fn describe_url_error(e: url::ParseError) -> String {
     use url::ParseError as P;
     match e {
@@ -243,6 +267,12 @@ mod tests {
             "https://cloud.backend.ai"
         );
         assert_eq!(ep("localhost:8090").host_line(), "localhost:8090");
+        assert_eq!(ep("localhost").to_string(), "https://localhost");
+        assert_eq!(ep("manager:8081").host_line(), "manager:8081");
+        assert_eq!(ep("10.0.0.5").host_line(), "10.0.0.5");
+        assert_eq!(ep("[::1]:8081").host_line(), "[::1]:8081");
+        // With a scheme, a one-word host is taken as typed (a compose network's `manager`).
+        assert_eq!(ep("http://manager").to_string(), "http://manager");
     }
 
     #[test]
@@ -255,6 +285,8 @@ mod tests {
             ("http://host:99999", "port"),
             ("http://[::1", "IPv6"),
             ("https://me:pw@host", "password"),
+            ("not-a-url", "not a URL"),
+            ("https//api.example.com", "not a URL"),
         ];
         for (input, needle) in cases {
             let err = Endpoint::parse(input).expect_err(input).to_string();

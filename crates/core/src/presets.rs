@@ -9,12 +9,14 @@
 //!   [`resources::server_amount_json`] and its shared memory carried as the `shmem` resource
 //!   option; an unknown name is an error listing the cluster's presets.
 //! - [`Preset::apply_to`]: that preset in a [`CreateSession`].
+//! - [`shortfalls`]: what of any request (a preset's or explicit `--cpu/--mem`) does not fit in
+//!   what the check says is left now, so a session left PENDING can say why.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::client::{Client, CreateSession, ResourcePreset};
+use crate::client::{CheckPresets, Client, CreateSession, ResourcePreset};
 use crate::error::{Error, Result};
 use crate::resources;
 
@@ -120,6 +122,56 @@ pub async fn cluster_presets(
     }
 }
 
+/// Whose limit a [`Shortfall`] runs into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// The keypair's resource policy.
+    Keypair,
+    /// The project's.
+    Project,
+    /// The resource group's free capacity.
+    ResourceGroup,
+}
+
+/// A slot a request asks more of than is left now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shortfall {
+    pub slot: String,
+    pub limit: Limit,
+    /// In the slot's own unit (bytes for `mem`), see [`resources::amount`].
+    pub asked: f64,
+    pub left: f64,
+}
+
+/// The slots of `requested` (a create call's resources) that do not fit in what `check` says
+/// is left now, the tightest limit first per slot. A slot the check does not mention, or an
+/// amount that cannot be read, is not judged: only a sure shortfall is reported.
+pub fn shortfalls(requested: &BTreeMap<String, Value>, check: &CheckPresets) -> Vec<Shortfall> {
+    let limits = [
+        (Limit::ResourceGroup, &check.scaling_group_remaining),
+        (Limit::Keypair, &check.keypair_remaining),
+        (Limit::Project, &check.group_remaining),
+    ];
+    requested
+        .iter()
+        .filter_map(|(slot, v)| {
+            let asked = resources::amount(slot, v)?;
+            limits
+                .iter()
+                .filter_map(|(limit, left)| {
+                    let left = resources::amount(slot, left.get(slot)?)?;
+                    (asked > left).then(|| Shortfall {
+                        slot: slot.clone(),
+                        limit: *limit,
+                        asked,
+                        left,
+                    })
+                })
+                .min_by(|a, b| a.left.total_cmp(&b.left))
+        })
+        .collect()
+}
+
 /// The listed presets, each with an unknown fit because of `fit_error`.
 fn unknown_fit(listed: &[ResourcePreset], fit_error: Error) -> ClusterPresets {
     ClusterPresets {
@@ -173,6 +225,37 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn shortfalls_name_the_tightest_limit_of_each_slot_that_does_not_fit() {
+        let check: CheckPresets = serde_json::from_value(json!({
+            "keypair_remaining": {"cpu": "Infinity", "mem": "Infinity"},
+            "group_remaining": {"cpu": "8", "mem": "Infinity"},
+            "scaling_group_remaining": {"cpu": "4", "mem": "8589934592"},
+        }))
+        .expect("check");
+        let ask = |pairs: Value| -> BTreeMap<String, Value> {
+            serde_json::from_value(pairs).expect("request")
+        };
+        let short = shortfalls(&ask(json!({"cpu": 16, "mem": "4g"})), &check);
+        assert_eq!(
+            short,
+            [Shortfall {
+                slot: "cpu".into(),
+                limit: Limit::ResourceGroup,
+                asked: 16.0,
+                left: 4.0,
+            }]
+        );
+        let short = shortfalls(&ask(json!({"cpu": 2, "mem": "16g"})), &check);
+        assert_eq!(short.len(), 1);
+        assert_eq!(
+            (short[0].slot.as_str(), short[0].left),
+            ("mem", 8.0 * (1u64 << 30) as f64)
+        );
+        // What fits, and slots the check does not mention, are not reported.
+        assert!(shortfalls(&ask(json!({"cpu": 2, "cuda.shares": 1})), &check).is_empty());
+    }
 
     fn listed(name: &str, slots: Value, shm: Value) -> ResourcePreset {
         serde_json::from_value(json!({"name": name, "resource_slots": slots, "shared_memory": shm}))

@@ -141,6 +141,28 @@ pub fn server_amount_json(key: &str, v: &Value) -> Value {
     }
 }
 
+/// An amount as a number in the slot's own unit (bytes for `mem`), to compare a request with
+/// what the server says is left: numbers and numeric text as they are (`"Infinity"` too),
+/// `mem` sizes with a unit (`4g`, as [`parse_slot`] writes them) in bytes, binary as the
+/// manager reads them. None for what cannot be read.
+pub fn amount(key: &str, v: &Value) -> Option<f64> {
+    let text = match v {
+        Value::String(s) => s.trim().to_owned(),
+        Value::Number(n) => return n.as_f64(),
+        _ => return None,
+    };
+    if let Ok(n) = text.parse::<f64>() {
+        return Some(n).filter(|n| !n.is_nan());
+    }
+    if key != "mem" {
+        return None;
+    }
+    let normal = memory(&text)?;
+    let (num, unit) = normal.split_at(normal.len() - 1);
+    let power = "kmgtp".find(unit)? as i32 + 1;
+    Some(num.parse::<f64>().ok()? * 1024f64.powi(power))
+}
+
 /// Every slot of `set` as the API takes it.
 pub fn to_api(set: &BTreeMap<String, String>) -> Result<BTreeMap<String, Value>> {
     set.iter()
@@ -200,6 +222,19 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn amounts_compare_in_the_slot_unit() {
+        assert_eq!(amount("mem", &json!("4g")), Some(4.0 * (1u64 << 30) as f64));
+        assert_eq!(amount("mem", &json!("512m")), Some((512u64 << 20) as f64));
+        assert_eq!(
+            amount("mem", &json!("4294967296")),
+            Some((4u64 << 30) as f64)
+        );
+        assert_eq!(amount("cpu", &json!(2)), Some(2.0));
+        assert_eq!(amount("cpu", &json!("Infinity")), Some(f64::INFINITY));
+        assert_eq!(amount("cpu", &json!("lots")), None);
     }
 
     #[test]

@@ -40,6 +40,17 @@ async fn a_pasted_web_ui_page_address_falls_back_to_its_origin() {
         .expect("web");
     assert_eq!(web.kind, EndpointKind::Webserver);
     assert_eq!(web.endpoint, ep(&kit.webserver_url()));
+    // The dropped path is said, never lost silently (`bai detect` and `bai profile add` print
+    // this note).
+    assert_eq!(web.dropped_path.as_deref(), Some("/summary"));
+    let note = web.path_note().expect("a note");
+    assert!(note.contains("/summary"), "{note}");
+    assert!(note.contains(&kit.webserver_url()), "{note}");
+    let plain = detect(&ep(&kit.manager_url()), &TlsOptions::default())
+        .await
+        .expect("api");
+    assert_eq!(plain.dropped_path, None);
+    assert_eq!(plain.path_note(), None);
 }
 
 #[tokio::test]

@@ -425,6 +425,30 @@ async fn an_app_that_never_answers_ends_within_the_bound_and_the_session_is_dest
     wait_kit_status(&kit, &name, &[Status::Terminated, Status::Cancelled]).await;
 }
 
+/// A session terminated elsewhere while its app is still starting ends the launch within a few
+/// seconds, saying so, instead of being probed until `ready_timeout`.
+#[tokio::test]
+async fn a_session_that_ends_while_its_app_is_probed_ends_the_launch() {
+    let kit = fast_kit().await;
+    kit.control().tcpproxy_reject_first(1000);
+    let (launcher, _) = launcher(&kit);
+    let name = name("gon");
+    let handle = launcher.launch(request(&name));
+    let mut progress = handle.progress();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        progress.wait_for(|p| p.phase == LaunchPhase::Probing),
+    )
+    .await
+    .expect("probing in time")
+    .expect("progress open");
+    kit.control().terminate_remotely(&name);
+    let ended = tokio::time::Instant::now();
+    let err = handle.result().await.expect_err("ends");
+    assert!(ended.elapsed() < Duration::from_secs(5), "{err}");
+    assert_eq!(err.code(), "launch-session-ended", "{err}");
+}
+
 #[tokio::test]
 async fn a_start_timeout_ends_the_launch_with_the_last_status() {
     let kit = fast_kit().await;

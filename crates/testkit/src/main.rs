@@ -31,7 +31,13 @@ struct Args {
     /// Milliseconds a session dwells in each status on its way to RUNNING.
     #[arg(long, default_value_t = 200)]
     schedule_ms: u64,
+    /// Add a user whose webserver login needs a one-time code (for the app's two-factor form);
+    /// its email, password and code go into the ready line as `two_factor`.
+    #[arg(long)]
+    two_factor_user: bool,
 }
+
+const TWO_FACTOR_EMAIL: &str = "two-factor@lablup.com";
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -53,6 +59,24 @@ async fn main() -> std::process::ExitCode {
         ..Config::default()
     }
     .with_random_secrets();
+    let mut config = config;
+    if args.two_factor_user {
+        use rand::Rng;
+        let mut rng = rand::rng();
+        let text = |rng: &mut rand::rngs::ThreadRng, len: usize| -> String {
+            rng.sample_iter(rand::distr::Alphanumeric)
+                .take(len)
+                .map(char::from)
+                .collect()
+        };
+        let code = format!("{:06}", rng.random_range(0..1_000_000u32));
+        let (password, secret) = (text(&mut rng, 20), text(&mut rng, 40));
+        config.users.push(
+            bai_testkit::User::new(TWO_FACTOR_EMAIL, &password, "user")
+                .with_keypair("AKIATWOFACTOR0000000", &secret)
+                .with_otp(&code),
+        );
+    }
     let kit = match TestKit::start(config).await {
         Ok(k) => k,
         Err(e) => {
@@ -72,6 +96,11 @@ async fn main() -> std::process::ExitCode {
         "control_token": kit.control_token(),
         "jupyter": kit.jupyter_executable().map(|p| p.display().to_string()),
     });
+    let mut ready = ready;
+    if let Some(u) = kit.config().find_user(TWO_FACTOR_EMAIL) {
+        ready["two_factor"] =
+            serde_json::json!({"email": u.email, "password": u.password, "otp": u.otp});
+    }
     println!("{ready}");
     tracing::info!(
         manager = %kit.manager_url(),

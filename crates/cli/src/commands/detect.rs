@@ -26,6 +26,11 @@ pub async fn run(
         None,
     )?;
     let found = detect(&endpoint, &tls).await?;
+    // A dropped path is said on stderr (the result stays alone on stdout), in the same words
+    // `bai profile add` uses: both store or show `found.endpoint`, never the path.
+    if let Some(note) = found.path_note() {
+        eprintln!("note: {note}");
+    }
     let version = found.version.map(|v| v.to_string());
     if as_json {
         let out = json!({
@@ -33,6 +38,7 @@ pub async fn run(
             "kind": found.kind.as_str(),
             "api_version": version,
             "manager_version": found.manager_version,
+            "dropped_path": found.dropped_path,
         });
         println!("{out}");
     } else {

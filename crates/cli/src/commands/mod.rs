@@ -4,6 +4,7 @@ mod demo;
 mod detect;
 pub mod profile;
 pub mod session;
+pub mod table;
 
 use std::io::{BufRead, IsTerminal};
 
@@ -23,6 +24,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     } = &cli.command
     {
         return detect::run(url, ca_cert.as_deref(), *insecure, cli.json).await;
+    }
+    if let Command::Completion { shell } = cli.command {
+        return completion(shell);
     }
     let store = ProfileStore::new(config_dir(cli.config_dir)?);
     let env = |k: &str| std::env::var(k).ok();
@@ -52,7 +56,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         env: &env,
         selected: cli.profile,
     };
-    // Only commands that clean up on Ctrl-C take over the signal; the others die at once.
+    // Only commands that clean up take over Ctrl-C, SIGTERM and SIGHUP; the others die at
+    // once, which leaves nothing behind.
     let interrupt = match &cli.command {
         Command::Launch(_) | Command::Open { .. } | Command::Demo(_) => Interrupt::from_signals(),
         _ => Interrupt::manual().1,
@@ -62,4 +67,19 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Demo(args) => demo::run(&mut ctx, interrupt, args).await,
         other => session::run(&mut ctx, interrupt, other).await,
     }
+}
+
+/// `bai completion SHELL`: the script clap_complete writes from the grammar itself, so it
+/// never falls behind a new flag or alias.
+fn completion(shell: clap_complete::Shell) -> Result<(), CliError> {
+    use clap::CommandFactory;
+    use std::io::Write;
+    // Into memory first: clap_complete panics on a write error, and a closed pipe
+    // (`bai completion bash | head`) is the caller's business, reported like any other.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "bai", &mut script);
+    let mut out = std::io::stdout().lock();
+    out.write_all(&script)?;
+    out.flush()?;
+    Ok(())
 }

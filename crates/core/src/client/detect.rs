@@ -19,6 +19,23 @@ pub struct Detected {
     /// The server's newest API version, when it told.
     pub version: Option<ApiVersion>,
     pub manager_version: Option<String>,
+    /// The path of the address asked about when the server answered only at its origin (a
+    /// pasted web UI page such as `/summary`): the endpoint to store is [`Self::endpoint`],
+    /// without it. `None` when the address answered as given, path prefix and all.
+    pub dropped_path: Option<String>,
+}
+
+impl Detected {
+    /// One line for people when a path was dropped, the same in `bai detect`, `bai profile
+    /// add` and wherever else an address is checked, so a path is never lost silently.
+    pub fn path_note(&self) -> Option<String> {
+        self.dropped_path.as_ref().map(|path| {
+            format!(
+                "the path {path} is not part of the endpoint (nothing answers as Backend.AI under it; the server does at {}), so it is left out",
+                self.endpoint
+            )
+        })
+    }
 }
 
 /// Probe `endpoint`: `GET /` answering version JSON → the API; else `GET /func/` answering
@@ -42,11 +59,11 @@ pub async fn detect_with(config: &ClientConfig) -> Result<Detected> {
         let api = Client::new(cfg.clone(), Credentials::Anonymous)?;
         let root = probe(&api, Method::GET, "/").await?;
         if let Some(d) = as_version(&root, &endpoint, EndpointKind::Api) {
-            return Ok(d);
+            return Ok(with_dropped(d, config));
         }
         let func = probe(&api, Method::GET, "/func/").await?;
         if let Some(d) = as_version(&func, &endpoint, EndpointKind::Webserver) {
-            return Ok(d);
+            return Ok(with_dropped(d, config));
         }
         let check = probe(&api, Method::POST, "/server/login-check").await?;
         if check
@@ -55,6 +72,7 @@ pub async fn detect_with(config: &ClientConfig) -> Result<Detected> {
             .is_some_and(|v| v.get("authenticated").is_some())
         {
             return Ok(Detected {
+                dropped_path: dropped(config, &endpoint),
                 endpoint,
                 kind: EndpointKind::Webserver,
                 version: None,
@@ -129,5 +147,16 @@ fn as_version(p: &Probe, endpoint: &Endpoint, kind: EndpointKind) -> Option<Dete
         kind,
         version: Some(version),
         manager_version: v.get("manager").and_then(Value::as_str).map(str::to_owned),
+        dropped_path: None,
     })
+}
+
+/// The asked-about path when `answered` is not the endpoint that was asked about.
+fn dropped(config: &ClientConfig, answered: &Endpoint) -> Option<String> {
+    (config.endpoint != *answered).then(|| config.endpoint.path_prefix().to_owned())
+}
+
+fn with_dropped(mut d: Detected, config: &ClientConfig) -> Detected {
+    d.dropped_path = dropped(config, &d.endpoint);
+    d
 }

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use super::api::Client;
 use super::config::FollowOptions;
 use super::events::SessionEventStream;
-use super::status::SessionStatus;
+use super::status::{SessionStatus, StatusPhase};
 use crate::error::{Error, Result};
 
 /// Where an update came from.
@@ -40,6 +40,50 @@ pub type SessionUpdateStream = Pin<Box<dyn Stream<Item = Result<SessionUpdate>> 
 const MAX_POLL_FAILURES: u32 = 5;
 
 impl Client {
+    /// The session's current status and why (`status_info`), by id or name: what following a
+    /// session polls, and what a tunnel asks to notice that its session has ended.
+    /// `GET /session/{…}` stops finding sessions once they end; the GraphQL record (by id)
+    /// then tells how (ERROR vs TERMINATED, and why). A session found by neither has ended.
+    pub async fn session_status_now(
+        &self,
+        session: &str,
+    ) -> Result<(SessionStatus, Option<String>)> {
+        match self.session_info(session).await {
+            Ok(info) => Ok((info.status, info.status_info.filter(|s| !s.is_empty()))),
+            Err(Error::NotFound { .. }) => match self.session_status_record(session).await {
+                Ok(rec) if rec.status.is_terminal() => {
+                    Ok((rec.status, rec.status_info.filter(|s| !s.is_empty())))
+                }
+                _ => Ok((
+                    SessionStatus::Terminated,
+                    Some("the session no longer exists".into()),
+                )),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Wait until the session has ended ([`StatusPhase::Ended`]), checking every `every`; then
+    /// its last status and why. A failed or slow check concludes nothing (the network may be
+    /// down; that is no end). For what must not outlive a session: a launch's readiness
+    /// probes, a tunnel held open.
+    pub async fn session_end(
+        &self,
+        session: &str,
+        every: Duration,
+    ) -> (SessionStatus, Option<String>) {
+        loop {
+            tokio::time::sleep(every).await;
+            match tokio::time::timeout(every, self.session_status_now(session)).await {
+                Ok(Ok((status, info))) if status.phase() == StatusPhase::Ended => {
+                    return (status, info);
+                }
+                Ok(Err(e)) => tracing::debug!(code = e.code(), "session check failed: {e}"),
+                _ => {}
+            }
+        }
+    }
+
     /// Follow a session with the default options (see [`FollowOptions`]).
     pub fn follow_session(&self, session_name: &str, session_id: &str) -> SessionUpdateStream {
         self.follow_session_with(session_name, session_id, FollowOptions::default())
@@ -186,25 +230,8 @@ impl Follower {
         }
     }
 
-    /// The current status. `GET /session/{id}` stops finding sessions once they end; the
-    /// GraphQL record then tells how (ERROR vs TERMINATED, and why). A session found by
-    /// neither has ended.
     async fn poll_once(&self) -> Result<(SessionStatus, Option<String>)> {
-        match self.client.session_info(&self.id).await {
-            Ok(info) => Ok((info.status, info.status_info.filter(|s| !s.is_empty()))),
-            Err(Error::NotFound { .. }) => {
-                match self.client.session_status_record(&self.id).await {
-                    Ok(rec) if rec.status.is_terminal() => {
-                        Ok((rec.status, rec.status_info.filter(|s| !s.is_empty())))
-                    }
-                    _ => Ok((
-                        SessionStatus::Terminated,
-                        Some("the session no longer exists".into()),
-                    )),
-                }
-            }
-            Err(e) => Err(e),
-        }
+        self.client.session_status_now(&self.id).await
     }
 
     /// Send an update if something changed; Stop once RUNNING, terminal, or nobody listens.

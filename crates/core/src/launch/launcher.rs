@@ -22,6 +22,9 @@ use crate::client::{Client, SessionStatus};
 /// First and largest pause between readiness probes.
 const PROBE_BACKOFF_START: Duration = Duration::from_millis(200);
 const PROBE_BACKOFF_MAX: Duration = Duration::from_secs(2);
+/// How often the session is checked while its app is probed (an end is noticed within about
+/// twice this).
+const ENDED_CHECK: Duration = Duration::from_secs(2);
 
 /// Launches sessions with one client and one way of opening tunnels. Cheap to clone.
 #[derive(Clone)]
@@ -153,6 +156,8 @@ impl Launcher {
 struct Owned {
     /// Name or id usable in API paths.
     session: Option<String>,
+    /// The session's name, for messages (people know their session by name, not by id).
+    name: Option<String>,
     created: bool,
     tunnel: Option<Arc<dyn AppTunnel>>,
 }
@@ -223,6 +228,7 @@ impl Run {
                 };
                 self.own(|o| {
                     o.session = Some(created.session_id.clone());
+                    o.name = Some(name.clone());
                     o.created = created.created;
                 });
                 let status = created.status.clone();
@@ -238,7 +244,10 @@ impl Run {
                     p.session_name = Some(session.clone());
                 });
                 let info = self.client.session_info(session).await?;
-                self.own(|o| o.session = Some(session.clone()));
+                self.own(|o| {
+                    o.session = Some(session.clone());
+                    o.name = Some(session.clone());
+                });
                 self.update(LaunchPhase::Starting, "session found", |p| {
                     p.status = Some(info.status.clone());
                     p.status_info = info.status_info.clone();
@@ -291,7 +300,19 @@ impl Run {
             .await
             .map_err(Error::TunnelOpen)?;
         self.own(|o| o.tunnel = Some(tunnel.clone()));
-        self.probe_until_ready(tunnel.as_ref(), &app).await?;
+        // A session that ends while its app is still starting (terminated elsewhere, killed
+        // by the scheduler) would only be probed until `ready_timeout`: end the launch then.
+        tokio::select! {
+            r = self.probe_until_ready(tunnel.as_ref(), &app) => r?,
+            (status, status_info) = self.client.session_end(&id, ENDED_CHECK) => {
+                return Err(Error::SessionEnded {
+                    session: name,
+                    status,
+                    status_info,
+                }
+                .into());
+            }
+        }
         let created = self.own(|o| o.created);
         Ok(Ready {
             session_id: id,
@@ -379,8 +400,14 @@ impl Run {
 
     async fn cancelled(&self) -> Error {
         self.update(LaunchPhase::Cancelling, "cancelling", |_| {});
-        let (session, created, tunnel) =
-            self.own(|o| (o.session.clone(), o.created, o.tunnel.take()));
+        let (session, name, created, tunnel) = self.own(|o| {
+            (
+                o.session.clone(),
+                o.name.clone(),
+                o.created,
+                o.tunnel.take(),
+            )
+        });
         if let Some(t) = tunnel {
             t.close();
         }
@@ -391,7 +418,7 @@ impl Run {
             destroyed = self.destroy(s).await;
         }
         let err = Error::LaunchCancelled {
-            session: session.clone(),
+            session: name.or(session),
             destroyed,
         };
         self.update(LaunchPhase::Cancelled, &err.to_string(), |_| {});

@@ -262,7 +262,9 @@ impl ProfileStore {
             f.write_all(original)
                 .and_then(|()| f.sync_all())
                 .map_err(|e| io_err("copy aside", &path, &e))?;
-            tracing::warn!(file = %path.display(), aside = %aside.display(), "profiles file set aside");
+            // Debug, not warn: the load report carries this to the user (the CLI prints it on
+            // stderr, the app shows it), and a warn log line printed it a second time.
+            tracing::debug!(file = %path.display(), aside = %aside.display(), "profiles file set aside");
             return Ok(aside);
         }
         Err(io_err(

@@ -2,7 +2,7 @@
 
 use bai_core::EndpointKind;
 use bai_core::account;
-use bai_core::client::LoginOptions;
+use bai_core::client::{Detected, LoginOptions};
 use bai_core::profile::{LaunchPreset, Profile, ProfileDraft, TlsSettings};
 use bai_secrets::{Secret, SecretKind};
 use serde_json::json;
@@ -37,7 +37,7 @@ pub async fn run(ctx: &mut Context<'_>, args: AddArgs) -> Result<(), CliError> {
         }
         _ => {}
     }
-    let draft = ProfileDraft {
+    let mut draft = ProfileDraft {
         name: args.name,
         endpoint,
         kind: Some(kind),
@@ -59,13 +59,31 @@ pub async fn run(ctx: &mut Context<'_>, args: AddArgs) -> Result<(), CliError> {
         },
     };
     // Validate everything before asking for a secret or writing anything.
-    draft.clone().into_profile()?;
+    let candidate = draft.clone().into_profile()?;
     if ctx.load()?.find(&draft.name).is_some() {
         return Err(bai_core::Error::ProfileExists {
             name: draft.name.trim().to_owned(),
         }
         .into());
     }
+    if args.offline && f.password_stdin && !f.remember_password {
+        return Err(CliError::input(
+            "with --offline nothing would use the password (there is no login): add --remember-password to keep it for later, or leave out --password-stdin",
+        ));
+    }
+    // Contact the endpoint before asking for a secret: an address that cannot work is refused
+    // before anyone types a key. The endpoint stored is the one that answered, so a pasted web
+    // UI page path is dropped here exactly as `bai detect` drops it (and says so).
+    let found = if args.offline {
+        None
+    } else {
+        let found = check_endpoint(&candidate).await?;
+        if let Some(note) = found.path_note() {
+            writeln!(ctx.err, "note: {note}")?;
+        }
+        draft.endpoint = found.endpoint.to_string();
+        Some(found)
+    };
 
     let secret_key = match kind {
         EndpointKind::Api => Some(ctx.read_secret("secret key", f.secret_key_stdin)?.ok_or_else(|| {
@@ -121,8 +139,19 @@ pub async fn run(ctx: &mut Context<'_>, args: AddArgs) -> Result<(), CliError> {
         .default_profile()
         .is_some_and(|d| d.id == profile.id);
     ctx.warn_insecure(&profile)?;
-    if inferred {
-        warn_if_other_kind(ctx, &profile).await?;
+    match &found {
+        Some(found) if inferred => warn_if_other_kind(ctx, &profile, found)?,
+        Some(_) => {}
+        None => writeln!(
+            ctx.err,
+            "warning: --offline: {} was not contacted, so nothing checked that it is {}; check it with `bai profile test {:?}` once it is reachable",
+            profile.endpoint,
+            match profile.kind {
+                EndpointKind::Api => "a Backend.AI manager API",
+                EndpointKind::Webserver => "a Backend.AI web UI server",
+            },
+            profile.name
+        )?,
     }
     if ctx.json {
         return ctx.print_json(&json!({
@@ -132,6 +161,7 @@ pub async fn run(ctx: &mut Context<'_>, args: AddArgs) -> Result<(), CliError> {
             "endpoint": profile.endpoint,
             "default": is_default,
             "logged_in": logged_in,
+            "checked": found.is_some(),
         }));
     }
     writeln!(
@@ -157,8 +187,9 @@ pub async fn run(ctx: &mut Context<'_>, args: AddArgs) -> Result<(), CliError> {
 /// Log in right away so the profile works at once. When the server refuses the login (wrong
 /// email or password, a missing TOTP code, the account at its concurrent-login limit), the
 /// profile is removed again with its secrets, so a mistyped password never leaves a profile
-/// that cannot work. The network being down never fails `add` (profiles can be managed
-/// offline); a keyring failure does (the profile could not keep its login anyway).
+/// that cannot work. The endpoint answered moments ago (see [`check_endpoint`]), so a network
+/// failure here is only a warning; a keyring failure fails `add` (the profile could not keep
+/// its login anyway).
 async fn first_login(
     ctx: &mut Context<'_>,
     profile: &Profile,
@@ -202,21 +233,29 @@ fn not_added(e: bai_core::Error) -> CliError {
     CliError { code, message }
 }
 
-/// When the kind was only inferred, ask the server what it is and warn on a mismatch. Best
-/// effort: no answer within a few seconds, or any error, says nothing.
-async fn warn_if_other_kind(ctx: &mut Context<'_>, profile: &Profile) -> Result<(), CliError> {
-    let (Ok(endpoint), Ok(tls)) = (profile.endpoint(), account::tls_options(profile)) else {
-        return Ok(());
-    };
-    let probe = bai_core::client::detect(&endpoint, &tls);
-    let found = match tokio::time::timeout(std::time::Duration::from_secs(3), probe).await {
-        Ok(Ok(found)) => found,
-        Ok(Err(e)) => {
-            tracing::debug!("endpoint check skipped: {e}");
-            return Ok(());
+/// Ask the endpoint what it is, with the profile's TLS settings, the way `bai detect` does.
+/// Anything but a Backend.AI answer (no connection, DNS, TLS, a site that is not Backend.AI)
+/// refuses the add: such a profile could not work. `--offline` is the way to keep one anyway.
+async fn check_endpoint(profile: &Profile) -> Result<Detected, CliError> {
+    let config = account::client_config(profile)?;
+    bai_core::client::detect_with(&config).await.map_err(|e| {
+        let why = e.to_string();
+        let stop = if why.ends_with(['.', '?', '!']) { "" } else { "." };
+        CliError {
+            code: e.code(),
+            message: format!(
+                "{why}{stop} The profile was not added: check the address (`bai detect URL` tells what answers there), or add it anyway with --offline to set it up before the server can be reached"
+            ),
         }
-        Err(_) => return Ok(()),
-    };
+    })
+}
+
+/// When the kind was only inferred from the flags, warn if the server says it is the other.
+fn warn_if_other_kind(
+    ctx: &mut Context<'_>,
+    profile: &Profile,
+    found: &Detected,
+) -> Result<(), CliError> {
     if found.kind != profile.kind {
         let (flag, what) = match found.kind {
             EndpointKind::Api => (

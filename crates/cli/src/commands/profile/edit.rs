@@ -72,6 +72,29 @@ pub fn run(ctx: &mut Context<'_>, args: EditArgs) -> Result<(), CliError> {
         ));
     }
 
+    // Nothing to write: say so instead of "Updated", which would suggest something changed.
+    if p == before && secret_key.is_none() && password.is_none() {
+        if ctx.json {
+            let mut v = super::list::summary(&before, false);
+            v["changed"] = false.into();
+            return ctx.print_json(&v);
+        }
+        if patch == ProfilePatch::default() {
+            writeln!(
+                ctx.out,
+                "Nothing to change: name a setting to change, e.g. `bai profile edit {:?} --project NAME` (see `bai profile edit --help`)",
+                before.name
+            )?;
+        } else {
+            writeln!(
+                ctx.out,
+                "No change: profile {:?} already has these settings",
+                before.name
+            )?;
+        }
+        return Ok(());
+    }
+
     // Secrets first: if the keyring is unavailable the profile is left as it was.
     if let Some(sk) = &secret_key {
         ctx.secrets
@@ -89,7 +112,9 @@ pub fn run(ctx: &mut Context<'_>, args: EditArgs) -> Result<(), CliError> {
     let p = edited.profile;
     ctx.warn_insecure(&p)?;
     if ctx.json {
-        return ctx.print_json(&super::list::summary(&p, false));
+        let mut v = super::list::summary(&p, false);
+        v["changed"] = true.into();
+        return ctx.print_json(&v);
     }
     writeln!(ctx.out, "Updated profile {:?}", p.name)?;
     if secret_key.is_some() {

@@ -4,6 +4,7 @@ use bai_core::profile::Profile;
 use serde_json::{Value, json};
 
 use super::Context;
+use crate::commands::table::print_table;
 use crate::report::CliError;
 
 /// The account a profile signs in as: the access key or the email (neither is secret).
@@ -42,33 +43,20 @@ pub fn run(ctx: &mut Context<'_>) -> Result<(), CliError> {
         )?;
         return Ok(());
     }
-    let width = |f: &dyn Fn(&Profile) -> usize, title: &str| {
-        profiles
-            .list()
-            .iter()
-            .map(f)
-            .max()
-            .unwrap_or(0)
-            .max(title.chars().count())
-    };
-    let wn = width(&|p| p.name.chars().count(), "NAME");
-    let wk = width(&|p| p.kind.as_str().len(), "KIND");
-    let we = width(&|p| p.endpoint.chars().count(), "ENDPOINT");
-    writeln!(
-        ctx.out,
-        "  {:wn$}  {:wk$}  {:we$}  ACCOUNT",
-        "NAME", "KIND", "ENDPOINT"
-    )?;
-    for p in profiles.list() {
-        let mark = if is_default(p) { "*" } else { " " };
-        writeln!(
-            ctx.out,
-            "{mark} {:wn$}  {:wk$}  {:we$}  {}",
-            p.name,
-            p.kind.as_str(),
-            p.endpoint,
-            account_of(p)
-        )?;
-    }
+    // The default profile's mark leads its name cell, so the names stay in one column.
+    let rows: Vec<[String; 4]> = profiles
+        .list()
+        .iter()
+        .map(|p| {
+            let mark = if is_default(p) { '*' } else { ' ' };
+            [
+                format!("{mark} {}", p.name),
+                p.kind.as_str().to_owned(),
+                p.endpoint.clone(),
+                account_of(p).to_owned(),
+            ]
+        })
+        .collect();
+    print_table(ctx, ["  NAME", "KIND", "ENDPOINT", "ACCOUNT"], &rows)?;
     Ok(())
 }

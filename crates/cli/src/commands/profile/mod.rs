@@ -49,7 +49,7 @@ pub async fn run(ctx: &mut Context<'_>, cmd: ProfileCmd) -> Result<(), CliError>
         ProfileCmd::Show { name } => show::run(ctx, name),
         ProfileCmd::Edit(args) => edit::run(ctx, args),
         ProfileCmd::Rename { old, new } => manage::rename(ctx, &old, &new),
-        ProfileCmd::Remove { name } => manage::remove(ctx, &name),
+        ProfileCmd::Remove { name, yes } => manage::remove(ctx, &name, yes),
         ProfileCmd::Default { name } => manage::set_default(ctx, &name),
         ProfileCmd::Test { name } => test::run(ctx, name).await,
         ProfileCmd::Login {
@@ -99,6 +99,34 @@ impl Context<'_> {
         Ok(profiles)
     }
 
+    /// The `BACKEND_*` account when it is the one to use: no `--profile`/`BAI_PROFILE` was
+    /// given and `BACKEND_ENDPOINT` is set. When that passes over a default profile, one line
+    /// on stderr says so: otherwise a user with a forgotten `export BACKEND_ENDPOINT=...`
+    /// would wonder why the default profile is ignored.
+    pub fn env_account(&mut self) -> Result<Option<bai_core::account::EnvAccount>, CliError> {
+        if self.selected.is_some() {
+            return Ok(None);
+        }
+        let Some(acct) = bai_core::account::EnvAccount::from_vars(self.env)? else {
+            return Ok(None);
+        };
+        tracing::debug!(endpoint = %acct.endpoint, "using BACKEND_* environment variables");
+        // Read quietly: a damaged profiles file is reported by the commands that use it.
+        let default = self
+            .store
+            .load()
+            .ok()
+            .and_then(|p| p.default_profile().map(|d| d.name.clone()));
+        if let Some(name) = default {
+            writeln!(
+                self.err,
+                "note: using BACKEND_ENDPOINT={} (the BACKEND_* variables) instead of the default profile {name:?}; pass -p {name:?} to use the profile",
+                acct.endpoint
+            )?;
+        }
+        Ok(Some(acct))
+    }
+
     /// The profile a command is about: `name`, else `--profile`, else the default profile.
     pub fn pick(&mut self, name: Option<String>) -> Result<Profile, CliError> {
         let profiles = self.load()?;
@@ -106,9 +134,17 @@ impl Context<'_> {
         match wanted {
             Some(n) => Ok(profiles.get(&n)?.clone()),
             None => profiles.default_profile().cloned().ok_or_else(|| {
-                CliError::input(
-                    "no profile given and no default profile is set: name one, pass --profile NAME, or run `bai profile default NAME`",
-                )
+                // With no profile at all, `profile default NAME` has nothing to name: point
+                // to the ways of getting one instead.
+                if profiles.list().is_empty() {
+                    CliError::input(
+                        "no profiles yet: add one with `bai profile add NAME --endpoint URL ...` (or `bai profile import`), set BACKEND_ENDPOINT, BACKEND_ACCESS_KEY and BACKEND_SECRET_KEY, or try `bai demo` for a local demo server",
+                    )
+                } else {
+                    CliError::input(
+                        "no profile given and no default profile is set: name one, pass --profile NAME, or run `bai profile default NAME`",
+                    )
+                }
             }),
         }
     }
@@ -163,6 +199,25 @@ impl Context<'_> {
             )?;
         }
         Ok(())
+    }
+
+    /// Ask a yes/no question before a deletion: on a terminal the answer is read from stdin
+    /// (anything but y/yes is no); without one it fails with `refusal`, so a script has to say
+    /// --yes instead of hanging on, or being fed, an answer.
+    pub fn confirm(&mut self, question: &str, refusal: String) -> Result<bool, CliError> {
+        if !self.is_tty {
+            return Err(CliError::input(refusal));
+        }
+        write!(self.err, "{question}")?;
+        self.err.flush()?;
+        let mut answer = String::new();
+        self.stdin
+            .read_line(&mut answer)
+            .map_err(|e| CliError::input(format!("cannot read the answer: {e}")))?;
+        Ok(matches!(
+            answer.trim().to_ascii_lowercase().as_str(),
+            "y" | "yes"
+        ))
     }
 
     pub fn print_json(&mut self, value: &serde_json::Value) -> Result<(), CliError> {

@@ -1,3 +1,5 @@
+//! `bai profile secrets`: which secrets each profile has in the keyring.
+//!
 //! `bai profile secrets --orphans [--clean [--yes]]`: keyring entries that no profile in any
 //! known config directory uses (left by a crash, or by a profiles file edited by hand). The
 //! rule is [`bai_core::profile::orphans`]; this only chooses the words and asks before deleting.
@@ -7,14 +9,14 @@ use std::path::Path;
 use bai_core::profile::{KnownDirs, OrphanReport, SecretUser, clean_orphans, find_orphans};
 use serde_json::json;
 
-use super::Context;
+use super::show::{secret_kinds, state_text};
+use super::{Context, SecretState};
+use crate::commands::table::print_table;
 use crate::report::CliError;
 
 pub fn run(ctx: &mut Context<'_>, orphans: bool, clean: bool, yes: bool) -> Result<(), CliError> {
     if !orphans {
-        return Err(CliError::input(
-            "say what to do: `bai profile secrets --orphans` lists secrets no profile uses, `--orphans --clean` deletes them",
-        ));
+        return list(ctx);
     }
     // Loading the current profiles reports (and sets aside) a damaged file before the scan.
     ctx.load()?;
@@ -65,6 +67,47 @@ pub fn run(ctx: &mut Context<'_>, orphans: bool, clean: bool, yes: bool) -> Resu
         }));
     }
     print_text(ctx, &report, &current, deleted)
+}
+
+/// `bai profile secrets`: which secret each profile has in the keyring (masked as in
+/// `profile show`), and where to go next.
+fn list(ctx: &mut Context<'_>) -> Result<(), CliError> {
+    let profiles = ctx.load()?;
+    let mut rows = Vec::new();
+    let mut items = Vec::new();
+    for p in profiles.list() {
+        for (label, kind) in secret_kinds(p.kind) {
+            let state = ctx.secret_state(p, *kind);
+            items.push(json!({
+                "profile": p.name,
+                "profile_id": p.id,
+                "kind": kind.as_str(),
+                "state": match state {
+                    SecretState::Stored(_) => "stored",
+                    SecretState::Missing => "missing",
+                    SecretState::Unknown => "unknown",
+                },
+            }));
+            rows.push([
+                p.name.clone(),
+                (*label).to_owned(),
+                state_text(*kind, &state),
+            ]);
+        }
+    }
+    if ctx.json {
+        return ctx.print_json(&json!({ "secrets": items }));
+    }
+    if rows.is_empty() {
+        writeln!(ctx.out, "No profiles, so no profile secrets.")?;
+    } else {
+        print_table(ctx, ["PROFILE", "SECRET", "IN THE OS KEYRING"], &rows)?;
+    }
+    writeln!(
+        ctx.out,
+        "Replace one with `bai profile edit NAME --secret-key-stdin` or `--password-stdin`; `bai profile secrets --orphans` lists keyring entries no profile uses."
+    )?;
+    Ok(())
 }
 
 fn print_text(
@@ -140,27 +183,17 @@ fn print_text(
 
 /// Ask on a terminal; refuse without one (a script must say --yes).
 fn confirm(ctx: &mut Context<'_>, report: &OrphanReport) -> Result<bool, CliError> {
-    if !ctx.is_tty {
-        return Err(CliError::input(format!(
-            "refusing to delete {} secret(s) without confirmation: stdin is not a terminal. Review them with `bai profile secrets --orphans`, then pass --yes to delete",
-            report.orphans.len()
-        )));
-    }
-    writeln!(
-        ctx.err,
+    let question = format!(
         "Delete {} secret(s) that no profile in {} known config director{} uses? [y/N] ",
         report.orphans.len(),
         report.dirs.len(),
         if report.dirs.len() == 1 { "y" } else { "ies" }
-    )?;
-    let mut answer = String::new();
-    ctx.stdin
-        .read_line(&mut answer)
-        .map_err(|e| CliError::input(format!("cannot read the answer: {e}")))?;
-    Ok(matches!(
-        answer.trim().to_ascii_lowercase().as_str(),
-        "y" | "yes"
-    ))
+    );
+    let refusal = format!(
+        "refusing to delete {} secret(s) without confirmation: stdin is not a terminal. Review them with `bai profile secrets --orphans`, then pass --yes to delete",
+        report.orphans.len()
+    );
+    ctx.confirm(&question, refusal)
 }
 
 fn describe(u: &SecretUser) -> String {

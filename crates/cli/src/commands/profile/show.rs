@@ -87,25 +87,30 @@ pub fn run(ctx: &mut Context<'_>, name: Option<String>) -> Result<(), CliError> 
 
 /// One line per secret the profile's kind uses: masked when stored.
 fn secret_lines(ctx: &Context<'_>, p: &Profile) -> Vec<(&'static str, String)> {
-    let kinds: &[(&str, SecretKind)] = match p.kind {
+    secret_kinds(p.kind)
+        .iter()
+        .map(|(label, kind)| (*label, state_text(*kind, &ctx.secret_state(p, *kind))))
+        .collect()
+}
+
+/// The secrets a profile of this kind can have in the keyring, with their labels.
+pub fn secret_kinds(kind: EndpointKind) -> &'static [(&'static str, SecretKind)] {
+    match kind {
         EndpointKind::Api => &[("secret key", SecretKind::SecretKey)],
         EndpointKind::Webserver => &[
             ("password", SecretKind::Password),
             ("login session", SecretKind::LoginSession),
         ],
-    };
-    kinds
-        .iter()
-        .map(|(label, kind)| {
-            let text = match ctx.secret_state(p, *kind) {
-                // No character of a secret is ever shown: a secret key as the fixed mask, a
-                // password or session id as "stored".
-                SecretState::Stored(s) if *kind == SecretKind::SecretKey => s.masked(),
-                SecretState::Stored(_) => "stored".into(),
-                SecretState::Missing => "not stored".into(),
-                SecretState::Unknown => "unknown (keyring unavailable)".into(),
-            };
-            (*label, text)
-        })
-        .collect()
+    }
+}
+
+/// What is shown of a secret: no character of a secret is ever shown, a secret key as the
+/// fixed mask, a password or session id as "stored".
+pub fn state_text(kind: SecretKind, state: &SecretState) -> String {
+    match state {
+        SecretState::Stored(s) if kind == SecretKind::SecretKey => s.masked(),
+        SecretState::Stored(_) => "stored".into(),
+        SecretState::Missing => "not stored".into(),
+        SecretState::Unknown => "unknown (keyring unavailable)".into(),
+    }
 }

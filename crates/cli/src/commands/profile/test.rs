@@ -2,7 +2,7 @@
 //! Without a name or `--profile`, `BACKEND_ENDPOINT` in the environment selects environment
 //! mode (the official client's variables, nothing stored).
 
-use bai_core::account::{self, EnvAccount};
+use bai_core::account;
 use bai_core::client::Client;
 use serde_json::json;
 
@@ -14,12 +14,10 @@ pub async fn connect(
     ctx: &mut Context<'_>,
     name: Option<String>,
 ) -> Result<(String, Client), CliError> {
-    if name.is_none() && ctx.selected.is_none() {
-        let env = ctx.env;
-        if let Some(acct) = EnvAccount::from_vars(env)? {
-            tracing::debug!(endpoint = %acct.endpoint, "using BACKEND_* environment variables");
-            return Ok(("environment (BACKEND_*)".into(), acct.connect()?));
-        }
+    if name.is_none()
+        && let Some(acct) = ctx.env_account()?
+    {
+        return Ok(("environment (BACKEND_*)".into(), acct.connect()?));
     }
     let p = ctx.pick(name)?;
     ctx.warn_insecure(&p)?;

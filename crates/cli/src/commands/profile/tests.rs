@@ -83,6 +83,11 @@ impl Harness {
         run_in(&self.store(), &*self.secrets, &self.env, args, stdin).await
     }
 
+    /// As if typed at a terminal: `stdin` holds the answers to questions.
+    async fn run_tty(&self, args: &[&str], stdin: &str) -> Outcome {
+        run_as(&self.store(), &*self.secrets, &self.env, args, stdin, true).await
+    }
+
     fn secret(&self, id: &str, kind: SecretKind) -> Option<String> {
         self.secrets
             .get(&SecretRef::new(id, kind))
@@ -108,6 +113,18 @@ async fn run_in(
     args: &[&str],
     stdin: &str,
 ) -> Outcome {
+    run_as(store, secrets, env, args, stdin, false).await
+}
+
+/// [`run_in`], with stdin a terminal or not.
+async fn run_as(
+    store: &ProfileStore,
+    secrets: &dyn SecretStore,
+    env: &HashMap<String, String>,
+    args: &[&str],
+    stdin: &str,
+    is_tty: bool,
+) -> Outcome {
     let cli = Cli::try_parse_from(std::iter::once("bai").chain(args.iter().copied()))
         .unwrap_or_else(|e| panic!("{args:?} does not parse: {e}"));
     let Command::Profile(cmd) = cli.command else {
@@ -125,7 +142,7 @@ async fn run_in(
         out: &mut out,
         err: &mut err,
         stdin: &mut input,
-        is_tty: false,
+        is_tty,
         env: &env_fn,
         selected: cli.profile,
     };
@@ -137,21 +154,24 @@ async fn run_in(
     }
 }
 
+/// `profile add` of a keypair profile. Made-up hosts (`h:1`, `api.example.com`) are added
+/// with `--offline`, as they would not answer; the testkit's loopback endpoints are checked
+/// as a user's would be.
 async fn add_api(h: &Harness, name: &str, endpoint: &str, secret: &str) -> Outcome {
-    h.run(
-        &[
-            "profile",
-            "add",
-            name,
-            "--endpoint",
-            endpoint,
-            "--access-key",
-            AK,
-            "--secret-key-stdin",
-        ],
-        &format!("{secret}\n"),
-    )
-    .await
+    let mut args = vec![
+        "profile",
+        "add",
+        name,
+        "--endpoint",
+        endpoint,
+        "--access-key",
+        AK,
+        "--secret-key-stdin",
+    ];
+    if !endpoint.starts_with("http://127.0.0.1") {
+        args.push("--offline");
+    }
+    h.run(&args, &format!("{secret}\n")).await
 }
 
 #[tokio::test]
@@ -211,6 +231,7 @@ async fn add_refuses_bad_input_with_clear_errors() {
                 "x",
                 "--endpoint",
                 "http://h:1",
+                "--offline",
                 "--access-key",
                 AK,
                 "--email",
@@ -233,6 +254,7 @@ async fn add_refuses_bad_input_with_clear_errors() {
                 "x",
                 "--endpoint",
                 "http://h:1",
+                "--offline",
                 "--access-key",
                 AK,
             ],
@@ -295,6 +317,180 @@ async fn rename_keeps_secrets_remove_deletes_them() {
 }
 
 #[tokio::test]
+async fn removing_the_default_asks_first_and_names_the_next_default() {
+    let h = Harness::new();
+    add_api(&h, "a", "http://h:1", SK).await.ok();
+    add_api(&h, "b", "http://h:2", SK).await.ok();
+    add_api(&h, "c", "http://h:3", SK).await.ok();
+    let id = h.id_of("a");
+
+    // Not the default: removed at once, as before.
+    h.run(&["profile", "remove", "c"], "").await.ok();
+
+    // The default without a terminal: refused, nothing touched.
+    let refused = h.run(&["profile", "remove", "a"], "").await;
+    assert_eq!(refused.code(), "invalid-input");
+    assert!(
+        refused.message().contains("default profile"),
+        "{}",
+        refused.message()
+    );
+    assert!(refused.message().contains("--yes"), "{}", refused.message());
+    assert_eq!(h.secret(&id, SecretKind::SecretKey).as_deref(), Some(SK));
+
+    // On a terminal: asked; anything but yes keeps it.
+    let kept = h.run_tty(&["profile", "remove", "a"], "n\n").await.ok();
+    assert!(
+        kept.err.contains("\"a\" is the default profile"),
+        "{}",
+        kept.err
+    );
+    assert!(kept.out.contains("Nothing removed"), "{}", kept.out);
+    assert_eq!(h.id_of("a"), id);
+
+    let gone = h.run_tty(&["profile", "remove", "a"], "y\n").await.ok();
+    assert!(gone.out.contains("Removed profile \"a\""), "{}", gone.out);
+    assert!(
+        gone.err.contains("`bai profile default \"b\"`"),
+        "names the profile to make the default: {}",
+        gone.err
+    );
+    assert_eq!(h.secret(&id, SecretKind::SecretKey), None);
+
+    // A script says --yes; with no profile left, it says how to get one.
+    h.run(&["profile", "default", "b"], "").await.ok();
+    let last = h
+        .run(&["--json", "profile", "remove", "b", "--yes"], "")
+        .await
+        .ok();
+    assert_eq!(last.json()["was_default"], true);
+    let h2 = Harness::new();
+    add_api(&h2, "only", "http://h:1", SK).await.ok();
+    let last = h2.run(&["profile", "remove", "only", "-y"], "").await.ok();
+    assert!(last.err.contains("bai profile add"), "{}", last.err);
+    assert!(last.err.contains("bai demo"), "{}", last.err);
+}
+
+#[tokio::test]
+async fn edit_without_a_change_says_nothing_changed() {
+    let h = Harness::new();
+    add_api(&h, "a", "http://h:1", SK).await.ok();
+    let path = h.store().path();
+    let before = std::fs::read_to_string(&path).expect("read");
+
+    let none = h.run(&["profile", "edit", "a"], "").await.ok();
+    assert!(none.out.contains("Nothing to change"), "{}", none.out);
+    assert!(!none.out.contains("Updated"), "{}", none.out);
+    let same = h
+        .run(&["profile", "edit", "a", "--endpoint", "http://h:1"], "")
+        .await
+        .ok();
+    assert!(same.out.contains("No change"), "{}", same.out);
+    assert!(!same.out.contains("Updated"), "{}", same.out);
+    let json = h
+        .run(&["--json", "profile", "edit", "a", "--access-key", AK], "")
+        .await
+        .ok()
+        .json();
+    assert_eq!(json["changed"], false);
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), before);
+
+    // A real change still says "Updated"; a new secret alone is a change too.
+    let changed = h
+        .run(&["profile", "edit", "a", "--project", "p1"], "")
+        .await
+        .ok();
+    assert!(
+        changed.out.contains("Updated profile \"a\""),
+        "{}",
+        changed.out
+    );
+    let sk = h
+        .run(
+            &["profile", "edit", "a", "--secret-key-stdin"],
+            "new-secret-key-value\n",
+        )
+        .await
+        .ok();
+    assert!(sk.out.contains("secret key replaced"), "{}", sk.out);
+}
+
+#[tokio::test]
+async fn list_keeps_columns_in_line_with_wide_names() {
+    let h = Harness::new();
+    add_api(&h, "연구실", "http://h:1", SK).await.ok();
+    add_api(&h, "work", "http://h:2", SK).await.ok();
+    add_api(&h, "東京ラボ", "http://h:3", SK).await.ok();
+    let list = h.run(&["profile", "list"], "").await.ok();
+    // The KIND column starts at the same terminal column on every line (a CJK character
+    // takes two).
+    let starts: Vec<usize> = list
+        .out
+        .lines()
+        .map(|l| {
+            let at = l
+                .find("KIND")
+                .or_else(|| l.find("api"))
+                .expect("kind column");
+            unicode_width::UnicodeWidthStr::width(&l[..at])
+        })
+        .collect();
+    assert_eq!(starts.len(), 4, "{}", list.out);
+    assert!(starts.iter().all(|&s| s == starts[0]), "{}", list.out);
+    assert!(list.out.contains("* 연구실  "), "{}", list.out);
+}
+
+#[tokio::test]
+async fn secrets_without_flags_lists_what_each_profile_keeps() {
+    let h = Harness::new();
+    let none = h.run(&["profile", "secrets"], "").await.ok();
+    assert!(none.out.contains("No profiles"), "{}", none.out);
+    assert!(none.out.contains("--orphans"), "{}", none.out);
+
+    add_api(&h, "a", "http://h:1", SK).await.ok();
+    h.run(
+        &[
+            "profile",
+            "add",
+            "w",
+            "--endpoint",
+            "http://h:2",
+            "--offline",
+            "--email",
+            EMAIL,
+        ],
+        "",
+    )
+    .await
+    .ok();
+    let listed = h.run(&["profile", "secrets"], "").await.ok();
+    let line = |who: &str, what: &str| {
+        listed
+            .out
+            .lines()
+            .find(|l| l.starts_with(who) && l.contains(what))
+            .unwrap_or_else(|| panic!("no {who} {what} line: {}", listed.out))
+            .to_owned()
+    };
+    assert!(line("a ", "secret key").contains(bai_secrets::MASK));
+    assert!(line("w ", "password").contains("not stored"));
+    assert!(line("w ", "login session").contains("not stored"));
+    assert!(!listed.out.contains(SK), "{}", listed.out);
+    assert!(listed.out.contains("--orphans"), "{}", listed.out);
+    let json = h
+        .run(&["--json", "profile", "secrets"], "")
+        .await
+        .ok()
+        .json();
+    let items = json["secrets"].as_array().expect("secrets");
+    assert_eq!(items.len(), 3, "{json}");
+    assert_eq!(items[0]["profile"], "a");
+    assert_eq!(items[0]["kind"], "secret-key");
+    assert_eq!(items[0]["state"], "stored");
+    assert_eq!(items[1]["state"], "missing");
+}
+
+#[tokio::test]
 async fn edit_resources_are_checked_and_merged() {
     let h = Harness::new();
     add_api(&h, "a", "http://h:1", SK).await.ok();
@@ -347,6 +543,7 @@ async fn edit_resources_are_checked_and_merged() {
                 "b",
                 "--endpoint",
                 "http://h:1",
+                "--offline",
                 "--access-key",
                 AK,
                 "--secret-key-stdin",
@@ -373,6 +570,7 @@ async fn edit_keeps_tls_and_clears_the_login_session_on_a_new_endpoint() {
             "w",
             "--endpoint",
             "https://web.example.com",
+            "--offline",
             "--email",
             EMAIL,
             "--ca-cert",
@@ -490,6 +688,7 @@ async fn tls_settings_are_checked_and_stored() {
                 "t",
                 "--endpoint",
                 "https://h:1",
+                "--offline",
                 "--email",
                 EMAIL,
                 "--ca-cert",
@@ -517,6 +716,7 @@ async fn tls_settings_are_checked_and_stored() {
                 "webserver",
                 "--endpoint",
                 "https://h:1",
+                "--offline",
                 "--email",
                 EMAIL,
                 "--ca-cert",
@@ -632,6 +832,7 @@ async fn clean_from_another_config_dir_keeps_every_used_secret() {
                     &name,
                     "--endpoint",
                     "http://h:1",
+                    "--offline",
                     "--access-key",
                     AK,
                     "--secret-key-stdin",
@@ -779,6 +980,7 @@ fn concurrent_adds_lose_nothing() {
                         &name,
                         "--endpoint",
                         "http://h:1",
+                        "--offline",
                         "--access-key",
                         AK,
                         "--secret-key-stdin",
@@ -839,6 +1041,7 @@ async fn without_a_keyring_offline_commands_still_work() {
             "web",
             "--endpoint",
             "http://h:1",
+            "--offline",
             "--email",
             EMAIL,
         ],
@@ -855,7 +1058,7 @@ async fn without_a_keyring_offline_commands_still_work() {
     );
     h.run(&["profile", "export"], "").await.ok();
     h.run(&["profile", "rename", "web", "web2"], "").await.ok();
-    let rm = h.run(&["profile", "remove", "web2"], "").await;
+    let rm = h.run(&["profile", "remove", "web2", "--yes"], "").await;
     assert_eq!(rm.code(), "keyring-unavailable");
     assert!(
         h.store().load().expect("load").find("web2").is_some(),
@@ -1292,30 +1495,105 @@ mod online {
     }
 
     #[tokio::test]
-    async fn add_never_fails_because_the_network_is_down() {
+    async fn add_refuses_an_unreachable_endpoint_unless_offline() {
         let h = Harness::new();
-        let out = h
+        let args = |offline: bool| {
+            let mut a = vec![
+                "profile",
+                "add",
+                "down",
+                "--endpoint",
+                "http://127.0.0.1:9",
+                "--email",
+                EMAIL,
+                "--password-stdin",
+                "--remember-password",
+            ];
+            if offline {
+                a.push("--offline");
+            }
+            a
+        };
+        let refused = h.run(&args(false), "pw-123\n").await;
+        assert_eq!(refused.code(), "connection-refused");
+        assert!(
+            refused.message().contains("The profile was not added"),
+            "{}",
+            refused.message()
+        );
+        assert!(
+            refused.message().contains("--offline"),
+            "{}",
+            refused.message()
+        );
+        assert_nothing_added(&h);
+
+        // --offline keeps it, says nothing was checked, and keeps the password for later.
+        let out = h.run(&args(true), "pw-123\n").await.ok();
+        assert!(out.err.contains("warning: --offline"), "{}", out.err);
+        assert!(out.err.contains("bai profile test"), "{}", out.err);
+        assert!(!out.out.contains("logged in"), "{}", out.out);
+        assert_eq!(
+            h.secret(&h.id_of("down"), SecretKind::Password).as_deref(),
+            Some("pw-123")
+        );
+        // A password only a login would use has nothing to do offline.
+        let pointless = h
             .run(
                 &[
                     "profile",
                     "add",
-                    "down",
+                    "down2",
                     "--endpoint",
                     "http://127.0.0.1:9",
                     "--email",
                     EMAIL,
                     "--password-stdin",
-                    "--remember-password",
+                    "--offline",
                 ],
                 "pw-123\n",
             )
+            .await;
+        assert_eq!(pointless.code(), "invalid-input");
+    }
+
+    #[tokio::test]
+    async fn add_refuses_what_is_not_backend_ai_and_drops_a_page_path() {
+        let kit = kit().await;
+        let h = Harness::new();
+        let not_a_url = add_api(&h, "x", "not-a-url", SK).await;
+        assert_eq!(not_a_url.code(), "invalid-endpoint");
+        assert!(
+            not_a_url.message().contains("not a URL"),
+            "{}",
+            not_a_url.message()
+        );
+        // A pasted web UI page address: nothing answers as Backend.AI under its path, so the
+        // origin is stored and the dropped path is said, as `bai detect` says it.
+        let pasted = format!("{}/summary", kit.webserver_url());
+        let add = h
+            .run(
+                &[
+                    "profile",
+                    "add",
+                    "web",
+                    "--endpoint",
+                    &pasted,
+                    "--email",
+                    EMAIL,
+                ],
+                "",
+            )
             .await
             .ok();
-        assert!(out.err.contains("logging in failed"), "{}", out.err);
-        assert!(out.err.contains("bai profile login"), "{}", out.err);
-        assert_eq!(
-            h.secret(&h.id_of("down"), SecretKind::Password).as_deref(),
-            Some("pw-123")
-        );
+        assert!(add.err.contains("note: the path /summary"), "{}", add.err);
+        let stored = h
+            .store()
+            .load()
+            .expect("load")
+            .get("web")
+            .expect("web")
+            .clone();
+        assert_eq!(stored.endpoint, kit.webserver_url().trim_end_matches('/'));
     }
 }

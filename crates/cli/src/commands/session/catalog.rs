@@ -3,8 +3,8 @@
 use serde_json::{Value, json};
 
 use super::Account;
-use super::list::print_table;
 use crate::commands::profile::Context;
+use crate::commands::table::print_table;
 use crate::report::CliError;
 
 /// The client's image query without `is_installed: true`: images registered on the manager

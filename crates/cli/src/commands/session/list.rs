@@ -1,11 +1,11 @@
 //! `bai sessions` and `bai apps SESSION`.
 
 use bai_core::client::{SessionStatus, SessionSummary, StatusFilter};
-use bai_core::text::for_terminal;
 use serde_json::json;
 
 use super::Account;
 use crate::commands::profile::Context;
+use crate::commands::table::print_table;
 use crate::report::CliError;
 
 /// `bai sessions`: the caller's own active sessions (every page); `--all`: every session the
@@ -101,40 +101,5 @@ pub async fn apps(ctx: &mut Context<'_>, acct: &Account, session: &str) -> Resul
         ctx.out,
         "open one with `bai open {session} --app APP` (http apps only)"
     )?;
-    Ok(())
-}
-
-/// Left-aligned columns, two spaces apart. Cells mostly hold server text, so each is made one
-/// safe line (control characters, newlines included, shown escaped) before it is measured.
-pub fn print_table<const N: usize>(
-    ctx: &mut Context<'_>,
-    header: [&str; N],
-    rows: &[[String; N]],
-) -> Result<(), CliError> {
-    let rows: Vec<[String; N]> = rows
-        .iter()
-        .map(|r| r.clone().map(|c| for_terminal(&c).into_owned()))
-        .collect();
-    let mut widths = header.map(|h| h.chars().count());
-    for r in &rows {
-        for (w, cell) in widths.iter_mut().zip(r) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let mut s = String::new();
-        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-            if i + 1 == N {
-                s.push_str(cell);
-            } else {
-                s.push_str(&format!("{cell:<w$}  "));
-            }
-        }
-        s
-    };
-    writeln!(ctx.out, "{}", line(header.to_vec()))?;
-    for r in &rows {
-        writeln!(ctx.out, "{}", line(r.iter().map(String::as_str).collect()))?;
-    }
     Ok(())
 }

@@ -8,11 +8,13 @@ pub mod launch;
 mod list;
 mod spec;
 mod terminate;
+mod waiting;
+mod watch;
 
 #[cfg(test)]
 mod tests;
 
-use bai_core::account::{self, EnvAccount};
+use bai_core::account;
 use bai_core::client::Client;
 use bai_core::profile::Profile;
 
@@ -55,17 +57,13 @@ impl Account {
 /// Connect as `--profile` / `BAI_PROFILE`, else `BACKEND_*` variables, else the default
 /// profile (the same order as `bai profile test`).
 pub async fn connect(ctx: &mut Context<'_>) -> Result<Account, CliError> {
-    if ctx.selected.is_none() {
-        let env = ctx.env;
-        if let Some(acct) = EnvAccount::from_vars(env)? {
-            tracing::debug!(endpoint = %acct.endpoint, "using BACKEND_* environment variables");
-            return Ok(Account {
-                label: "environment (BACKEND_*)".into(),
-                client: acct.connect()?,
-                profile: None,
-                env_group: acct.group.clone(),
-            });
-        }
+    if let Some(acct) = ctx.env_account()? {
+        return Ok(Account {
+            label: "environment (BACKEND_*)".into(),
+            client: acct.connect()?,
+            profile: None,
+            env_group: acct.group.clone(),
+        });
     }
     let p = ctx.pick(None)?;
     ctx.warn_insecure(&p)?;
@@ -98,8 +96,9 @@ pub async fn run(
         Command::Open { session, tunnel } => {
             launch::open(ctx, interrupt, &acct, &session, tunnel).await
         }
-        Command::Detect { .. } | Command::Profile(_) | Command::Demo(_) => {
-            Err(CliError::input("internal: not a session command"))
-        }
+        Command::Detect { .. }
+        | Command::Profile(_)
+        | Command::Demo(_)
+        | Command::Completion { .. } => Err(CliError::input("internal: not a session command")),
     }
 }

@@ -34,6 +34,21 @@ impl Write for Shared {
     }
 }
 
+/// Writes to both: each stream on its own, and both in the order written (for `drive`, which
+/// waits for progress lines on stderr and the URL on stdout alike).
+struct Tee(Shared, Shared);
+
+impl Write for Tee {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.write_all(b)?;
+        self.1.write_all(b)?;
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 impl Shared {
     fn text(&self) -> String {
         String::from_utf8_lossy(
@@ -94,8 +109,8 @@ async fn env_with(config: Config) -> Env {
 }
 
 impl Env {
-    /// Run `bai ARGS` in environment mode; `drive` runs alongside with the live output and
-    /// the interrupt sender.
+    /// Run `bai ARGS` in environment mode; `drive` runs alongside with the live output (both
+    /// streams) and the interrupt sender.
     async fn run_with<F, Fut>(&self, args: &[&str], drive: F) -> Outcome
     where
         F: FnOnce(Shared, tokio::sync::watch::Sender<u32>) -> Fut,
@@ -114,8 +129,9 @@ impl Env {
             _ => None,
         };
         let secrets = MemoryStore::new();
-        let mut out_w = out.clone();
-        let mut err_w = err.clone();
+        let both = Shared::default();
+        let mut out_w = Tee(out.clone(), both.clone());
+        let mut err_w = Tee(err.clone(), both.clone());
         let mut stdin: &[u8] = b"";
         let mut ctx = Context {
             store: ProfileStore::new(self.dir.path().join("cfg")),
@@ -137,7 +153,7 @@ impl Env {
                 .await;
                 r.unwrap_or_else(|_| panic!("{args:?} did not finish in 90 s"))
             },
-            drive(out.clone(), tx)
+            drive(both, tx)
         );
         Outcome {
             out: out.text(),
@@ -249,28 +265,35 @@ async fn launch_prints_progress_and_a_url_that_reaches_the_app_and_keeps_the_ses
         )
         .await
         .ok();
+    // Progress and what is said about it on stderr...
     for status in ["PENDING", "PREPARING", "RUNNING"] {
         assert!(
-            o.out
+            o.err
                 .lines()
                 .any(|l| l.starts_with('[') && l.contains(&format!("s] {status}"))),
             "no {status} progress line:\n{}",
-            o.out
+            o.err
         );
     }
     assert!(
-        o.out.contains("waiting for jupyterlab to answer"),
+        o.err
+            .contains("waiting for jupyterlab to answer (at most 2m)"),
         "{}",
-        o.out
+        o.err
     );
-    let name = session_name(&o.out);
+    let name = session_name(&o.err);
     assert!(
-        o.out.contains(&format!("session {name} keeps running")),
+        o.err.contains(&format!("session {name} keeps running")),
         "{}",
-        o.out
+        o.err
     );
     assert_eq!(e.kit.control().session_status(&name), Some(Status::Running));
-    // The URL is on stdout only, never in the log or on stderr.
+    // ...the URL alone on stdout (the command's result), never in the log or on stderr.
+    assert!(
+        o.out.starts_with("http://127.") && o.out.lines().count() == 1,
+        "{}",
+        o.out
+    );
     assert!(!o.err.contains("token="), "{}", o.err);
 
     // The session is listed, in text and JSON.
@@ -322,7 +345,7 @@ async fn launch_prints_progress_and_a_url_that_reaches_the_app_and_keeps_the_ses
         })
         .await
         .ok();
-    assert!(opened.out.contains("(already existed)"), "{}", opened.out);
+    assert!(opened.err.contains("(already existed)"), "{}", opened.err);
     assert_eq!(e.kit.control().session_status(&name), Some(Status::Running));
 
     let t = e.run(&["terminate", &name]).await.ok();
@@ -345,6 +368,30 @@ async fn launch_prints_progress_and_a_url_that_reaches_the_app_and_keeps_the_ses
         "{}",
         all.out
     );
+
+    // Terminating it again: it has already ended, which is what was asked (exit 0), said
+    // with its status as `sessions --all` shows it, not the manager's "No such session".
+    let again = e.run(&["terminate", &name]).await.ok();
+    assert!(
+        again
+            .out
+            .contains(&format!("session {name} had already ended")),
+        "{}",
+        again.out
+    );
+    assert!(
+        again.out.contains(&format!("session {name}: TERMINATED")),
+        "{}",
+        again.out
+    );
+    assert!(!again.out.contains("No such session"), "{}", again.out);
+    // A session that never existed is still an error, with where to look.
+    let unknown = e.run(&["terminate", "never-was"]).await;
+    assert_eq!(unknown.code(), "not-found");
+    let message = unknown.result.as_ref().err().map(|e| e.message.clone());
+    let message = message.unwrap_or_default();
+    assert!(message.contains("bai sessions --all"), "{message}");
+    assert!(!message.contains("DELETE"), "{message}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -369,7 +416,7 @@ async fn terminate_on_exit_ends_the_session_after_ctrl_c() {
         )
         .await
         .ok();
-    assert!(o.out.contains("session toe-1 terminated"), "{}", o.out);
+    assert!(o.err.contains("session toe-1 terminated"), "{}", o.err);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while e.kit.control().session_status("toe-1") != Some(Status::Terminated) {
         assert!(tokio::time::Instant::now() < deadline, "not terminated");
@@ -405,11 +452,11 @@ async fn ctrl_c_during_the_launch_cancels_and_destroys_the_created_session() {
             },
         )
         .await;
-    assert_eq!(o.code(), "launch-cancelled", "{}", o.out);
+    assert_eq!(o.code(), "launch-cancelled", "{}", o.err);
     assert!(
-        o.out.contains("interrupted: cancelling the launch"),
+        o.err.contains("interrupted: cancelling the launch"),
         "{}",
-        o.out
+        o.err
     );
     let status = e.kit.control().session_status("cut-1");
     assert!(

@@ -25,9 +25,55 @@ impl CommandError {
 }
 
 impl From<bai_core::Error> for CommandError {
+    /// The core's message, except where it names a `bai …` command as the next step (the CLI
+    /// still shows those): the app says which button to press instead. Same code either way.
     fn from(e: bai_core::Error) -> Self {
-        CommandError::new(e.code(), e.to_string())
+        let message = app_words(&e).unwrap_or_else(|| e.to_string());
+        CommandError::new(e.code(), message)
     }
+}
+
+/// The app's own words for the core errors whose message tells a CLI user what to run.
+fn app_words(e: &bai_core::Error) -> Option<String> {
+    use bai_core::Error;
+    Some(match e {
+        Error::ProfileNotFound { name } => format!(
+            "there is no profile named {name:?} any more: choose one from the list of profiles"
+        ),
+        Error::SecretMissing { profile, what, .. } => format!(
+            "no {what} is stored for the profile {profile:?}: select it, press Edit and enter the {what} again"
+        ),
+        Error::ActiveLoginSessionExists { .. } => "this account is already signed in elsewhere as many times as its limit allows. Sign in again and choose to sign the other session out: the oldest session elsewhere is then signed out".to_owned(),
+        Error::ConfigIo {
+            action,
+            path,
+            detail,
+        } if detail.contains("`bai ") => {
+            // "<the I/O error>; fix the path with `bai profile edit …`"
+            let cause = detail.split("; ").next().unwrap_or_default();
+            format!(
+                "cannot {action} {path}: {cause}. Select the profile, press Edit and choose a readable certificate file"
+            )
+        }
+        Error::InvalidInput { reason, .. }
+            if reason.contains("`bai ") && reason.contains("email and password") =>
+        {
+            "this endpoint signs in with an email and password: press Add a profile, choose sign-in with email and password, and enter them".to_owned()
+        }
+        _ => {
+            let text = e.to_string();
+            let at = text.find("`bai ")?;
+            // A core message that names a CLI command and has no app wording of its own: keep
+            // what went wrong (up to the clause that names the command), drop the CLI step.
+            let head = &text[..at];
+            let cut = [": ", "; ", " ("]
+                .iter()
+                .filter_map(|sep| head.rfind(sep))
+                .max()
+                .unwrap_or(head.len());
+            head[..cut].trim_end().to_owned()
+        }
+    })
 }
 
 impl From<bai_secrets::Error> for CommandError {
@@ -58,6 +104,85 @@ mod tests {
         let e = CommandError::from(core);
         assert_eq!(e.code, "invalid-input");
         assert_eq!(e.message, expected_message);
+    }
+
+    /// Every core error that names a `bai …` command in the CLI gets the app's words instead,
+    /// with its code unchanged.
+    #[test]
+    fn no_app_message_names_a_cli_command() {
+        use bai_core::Error;
+        let io = || std::io::Error::from(std::io::ErrorKind::NotFound).to_string();
+        let cases = vec![
+            Error::ProfileNotFound { name: "lab".into() },
+            Error::SecretMissing {
+                profile: "lab".into(),
+                what: "secret key".into(),
+                fix: "store it with `bai profile edit \"lab\" --secret-key-stdin`".into(),
+            },
+            Error::ActiveLoginSessionExists {
+                profile: Some("lab".into()),
+            },
+            Error::ActiveLoginSessionExists { profile: None },
+            Error::ConfigIo {
+                action: "read the CA certificate".into(),
+                path: "/nope/ca.pem".into(),
+                detail: format!("{}; fix the path with `bai profile edit lab --ca-cert FILE`", io()),
+            },
+            Error::InvalidInput {
+                field: "profile".into(),
+                reason: "webserver endpoints need an email and password: add a profile with `bai profile add`".into(),
+            },
+            Error::InvalidInput {
+                field: "file".into(),
+                reason: "it has no `version = 1`: it is not what `bai profile export` writes".into(),
+            },
+            Error::LoginRequired,
+            Error::OtpRequired,
+            Error::TotpRegistrationRequired,
+            Error::PasswordExpired,
+        ];
+        for core in cases {
+            let code = core.code();
+            let cli = core.to_string();
+            let e = CommandError::from(core);
+            assert_eq!(e.code, code);
+            assert!(!e.message.contains("`bai "), "{code}: {}", e.message);
+            assert!(!e.message.contains("bai profile"), "{code}: {}", e.message);
+            assert!(!e.message.trim().is_empty(), "{code}: from {cli}");
+        }
+    }
+
+    #[test]
+    fn the_app_names_a_button_where_the_cli_names_a_command() {
+        let e = CommandError::from(bai_core::Error::SecretMissing {
+            profile: "lab".into(),
+            what: "secret key".into(),
+            fix: "store it with `bai profile edit \"lab\" --secret-key-stdin`".into(),
+        });
+        assert_eq!(e.code, "secret-missing");
+        assert!(e.message.contains("press Edit"), "{}", e.message);
+        let e = CommandError::from(bai_core::Error::ConfigIo {
+            action: "read the CA certificate".into(),
+            path: "/nope/ca.pem".into(),
+            detail: "No such file or directory (os error 2); fix the path with `bai profile edit lab --ca-cert FILE`".into(),
+        });
+        assert!(
+            e.message
+                .contains("/nope/ca.pem: No such file or directory (os error 2)")
+                && e.message.contains("press Edit"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn a_cli_step_without_app_words_is_left_out() {
+        let e = CommandError::from(bai_core::Error::InvalidInput {
+            field: "file".into(),
+            reason: "it has no `version = 1`: it is not what `bai profile export` writes".into(),
+        });
+        assert_eq!(e.code, "invalid-input");
+        assert_eq!(e.message, "invalid file: it has no `version = 1`");
     }
 
     #[test]

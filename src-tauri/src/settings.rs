@@ -108,10 +108,9 @@ impl SettingsStore {
                 Ok(LoadedSettings {
                     settings: AppSettings::default(),
                     warning: Some(format!(
-                        "{} could not be read ({}); it was moved to {} and the defaults are used",
-                        path.display(),
+                        "Your saved settings could not be read, so the defaults are used; the unreadable file was kept as {} ({})",
+                        aside.display(),
                         e.message().trim(),
-                        aside.display()
                     )),
                 })
             }

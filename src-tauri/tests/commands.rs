@@ -550,6 +550,44 @@ fn import_from_the_official_clients_environment() {
         ))
         .expect_err("nothing set");
     assert_eq!(e.code, "nothing-to-import");
+    assert!(!e.message.contains("`bai "), "{}", e.message);
+    assert!(e.message.contains("Add a profile"), "{}", e.message);
+
+    // No variables: the profile the official client uses, from its folder in HOME.
+    let home = tempfile::tempdir().expect("home");
+    let folder = home.path().join(".backend.ai");
+    std::fs::create_dir_all(&folder).expect("folder");
+    std::fs::write(
+        folder.join("config.toml"),
+        format!("[backend-ai]\nendpoint = \"{url}\"\nendpoint_type = \"api\"\n"),
+    )
+    .expect("config");
+    std::fs::write(
+        folder.join("credentials.toml"),
+        format!(
+            "[backend-ai]\naccess_key = \"{ADMIN_ACCESS_KEY}\"\nsecret_key = \"{ADMIN_SECRET_KEY}\"\n"
+        ),
+    )
+    .expect("credentials");
+    let home_var = home.path().display().to_string();
+    let p = rt
+        .block_on(bai_launcher::commands::profiles::import_env(
+            &state,
+            None,
+            |k| (k == "HOME").then(|| home_var.clone()),
+        ))
+        .expect("imported from ~/.backend.ai");
+    assert!(p.has_secret);
+    // Named after the endpoint's host, as `bai profile import --official` names it.
+    assert_eq!(
+        p.name,
+        bai_core::profile::transfer::name_from_endpoint(&url)
+    );
+    assert_eq!(p.endpoint.trim_end_matches('/'), url.trim_end_matches('/'));
+    let report = rt
+        .block_on(bai_launcher::commands::profiles::test(&state, &p.id))
+        .expect("works");
+    assert_eq!(report.email, ADMIN_EMAIL);
 }
 
 /// A stand-in for `bai-testkit`: a real child process that prints the ready line of the real

@@ -200,3 +200,98 @@ fn the_launch_form_shows_an_unknown_fit_as_unknown() {
         "{o}"
     );
 }
+
+/// Wait until `launch` has ended (its last view is final, or it was already pruned).
+fn wait_ended(w: &WebviewWindow<MockRuntime>, launch: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match call(w, "launch_status", json!({"launchId": launch})) {
+            Ok(v) => {
+                let phase = v["phase"].as_str().unwrap_or_default().to_owned();
+                if ["ready", "failed", "cancelled"].contains(&phase.as_str()) {
+                    return phase;
+                }
+            }
+            Err(e) => {
+                assert_eq!(e["code"], "not-found", "{e}");
+                return "pruned".into();
+            }
+        }
+        assert!(Instant::now() < deadline, "{launch} never ended");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// 200 launches that end (half refused by the cluster, half cancelled) leave no running launch,
+/// no tunnel and no watcher behind, and only a bounded tail of ended launches and notifications.
+#[test]
+fn two_hundred_ended_launches_leave_only_a_bounded_tail() {
+    use bai_launcher::AppState;
+    use bai_launcher::live::{KEPT_ENDED_LAUNCHES, KEPT_NOTIFICATIONS};
+    use tauri::Manager;
+
+    let s = server();
+    let t = app();
+    let w = launcher(&t.app);
+    // The first profile is the default one, watched for the tray; the launches run on another.
+    let _default = add_profile(&w, &s.kit);
+    let added = ok(
+        &w,
+        "add_profile",
+        json!({"input": {
+            "name": "Soak", "endpoint": s.kit.manager_url(), "kind": "api",
+            "accessKey": ADMIN_ACCESS_KEY, "secret": ADMIN_SECRET_KEY,
+        }}),
+    );
+    let id = added["id"].as_str().expect("an id").to_owned();
+    let live = &t.app.state::<AppState>().live;
+
+    s.kit.control().fail_next(
+        FaultRule::new(
+            "/session",
+            FaultKind::Status {
+                status: 400,
+                type_slug: "invalid-request".into(),
+                title: "Refused for the test".into(),
+                error_code: None,
+            },
+        )
+        .method("POST")
+        .times(100),
+    );
+    let mut first = None;
+    for i in 0..200 {
+        let launch = ok(
+            &w,
+            "launch_session",
+            json!({"profileId": id, "input": {"image": "python", "name": format!("soak-{i}")}}),
+        );
+        let launch = launch.as_str().expect("a launch id").to_owned();
+        first.get_or_insert_with(|| launch.clone());
+        if i >= 100 {
+            ok(&w, "cancel_launch", json!({"launchId": launch}));
+        }
+        let phase = wait_ended(&w, &launch);
+        let expected = if i < 100 { "failed" } else { "cancelled" };
+        assert_eq!(phase, expected, "launch {i}");
+        let c = live.counts();
+        assert!(c.ended_launches <= KEPT_ENDED_LAUNCHES, "{c:?}");
+        assert!(c.notifications <= KEPT_NOTIFICATIONS, "{c:?}");
+    }
+
+    let c = live.counts();
+    assert_eq!(c.running_launches, 0, "{c:?}");
+    assert_eq!(c.ended_launches, KEPT_ENDED_LAUNCHES, "{c:?}");
+    assert_eq!(c.tunnels, 0, "{c:?}");
+    assert_eq!(c.notifications, KEPT_NOTIFICATIONS, "{c:?}");
+    // A profile is no longer polled once its launches have ended: only the default one is.
+    assert_eq!(c.watchers, 1, "{c:?}");
+    assert!(c.snapshots <= 1, "{c:?}");
+    // What the app said about them names no CLI command.
+    for n in live.notifications() {
+        assert!(!n.body.contains("`bai "), "{n:?}");
+    }
+    // The oldest ended launch is forgotten; the newest still shows its result.
+    let e = call(&w, "launch_status", json!({"launchId": first.unwrap()})).expect_err("pruned");
+    assert_eq!(e["code"], "not-found", "{e}");
+}

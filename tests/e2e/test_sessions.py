@@ -186,8 +186,12 @@ def test_h_quick_start_opens_jupyterlab_and_a_cell_runs(app, jupyter_kit):
     app.shot("launch-ready")
     assert app.find("[data-testid=launch-progress]").get_attribute("data-phase") == "ready", history
     # "creating" (one POST) is usually over before the view mounts; the rest must be seen.
-    for step in ("starting (PENDING)", "starting (PREPARING)", "RUNNING", "ready"):
+    # The view names the steps in plain words (ui/src/format.ts phaseLabel), never raw ids.
+    for step in ("Waiting for it to start (PENDING)", "Waiting for it to start (PREPARING)",
+                 "RUNNING", "Ready"):
         assert step in history, f"{step} was not shown: {history}"
+    for raw in ("opening_tunnel", "picking_app"):
+        assert raw not in history.split(" | ")[0], f"a raw step name was shown: {history}"
     app.find("[data-testid=launch-ready]", text="jupyterlab")
 
     notebook = notebook_handle(app, launcher)

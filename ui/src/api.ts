@@ -258,7 +258,8 @@ export function orphanSecrets(): Promise<Orphans> {
   return call<Orphans>("orphan_secrets");
 }
 
-/** A profile from the official client's BACKEND_* variables in the launcher's environment. */
+/** A profile from the official Backend.AI client on this computer (its ~/.backend.ai folder, or
+ * its BACKEND_* variables when the launcher was started with them). */
 export function importEnvProfile(name?: string): Promise<Profile> {
   return call<Profile>("import_env_profile", { name: name ?? null });
 }

@@ -70,3 +70,30 @@ export function statusBadge(s: { status: string; phase: string; degraded: boolea
       return { text, cls: "status phase-unknown", title: "A status this launcher does not know, shown as the server sent it" };
   }
 }
+
+/** A launch step as a person reads it (the progress view never shows the raw phase name). */
+export function phaseLabel(phase: string): string {
+  switch (phase) {
+    case "creating":
+      return "Creating the session";
+    case "starting":
+      return "Waiting for it to start";
+    case "picking_app":
+      return "Choosing the app";
+    case "opening_tunnel":
+      return "Opening the private tunnel";
+    case "probing":
+      return "Waiting for the app to answer";
+    case "ready":
+      return "Ready";
+    case "cancelling":
+      return "Cancelling";
+    case "cancelled":
+      return "Cancelled";
+    case "failed":
+      return "Failed";
+    default:
+      // A step this launcher does not know yet: its words, without the underscores.
+      return phase ? phase.charAt(0).toUpperCase() + phase.slice(1).replace(/_/g, " ") : "";
+  }
+}

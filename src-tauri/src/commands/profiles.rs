@@ -321,8 +321,9 @@ pub fn orphans(state: &AppState, known: &KnownDirs) -> Result<OrphansView, Comma
     })
 }
 
-/// `import_env_profile`: a profile from the official client's `BACKEND_*` variables in the
-/// launcher's environment (the secret key goes to the secret store).
+/// `import_env_profile`: a profile from the official Backend.AI client on this computer: its
+/// `BACKEND_*` variables in the launcher's environment when set, else the profile it uses in
+/// its folder, `~/.backend.ai` (the secret key goes to the secret store).
 #[tauri::command]
 pub async fn import_env_profile(
     state: State<'_, AppState>,
@@ -331,27 +332,84 @@ pub async fn import_env_profile(
     import_env(&state, name, |k| std::env::var(k).ok()).await
 }
 
+/// What nothing to import says: the app's words, naming its own button.
+const NOTHING_TO_IMPORT: &str = "the Backend.AI command-line client is not set up on this computer (it has no ~/.backend.ai folder): press Add a profile and enter the endpoint and keys";
+
+/// The account the official client uses, as found by [`import_env`]: from its variables, or
+/// from its folder under `HOME` (`var` reads both, so tests point it anywhere), with the name
+/// to give it when none is given and whether the client skips TLS verification for it.
+fn official_account(
+    var: &impl Fn(&str) -> Option<String>,
+) -> Result<(EnvAccount, String, bool), CommandError> {
+    if let Some(env) = EnvAccount::from_vars(var)? {
+        return Ok((env, "Imported".to_owned(), false));
+    }
+    let home = var("HOME")
+        .or_else(|| var("USERPROFILE"))
+        .filter(|h| !h.is_empty());
+    let Some(dir) = home.map(|h| PathBuf::from(h).join(".backend.ai")) else {
+        return Err(CommandError::new("nothing-to-import", NOTHING_TO_IMPORT));
+    };
+    if !dir.is_dir() {
+        return Err(CommandError::new("nothing-to-import", NOTHING_TO_IMPORT));
+    }
+    let official = bai_core::profile::transfer::official::read_official_dir(&dir)?;
+    let Some(found) = official
+        .accounts
+        .iter()
+        .find(|a| official.is_current(a))
+        .or_else(|| official.accounts.first())
+    else {
+        let why = official
+            .skipped
+            .first()
+            .map(|(_, why)| format!(" ({why})"))
+            .unwrap_or_default();
+        return Err(CommandError::new(
+            "nothing-to-import",
+            format!(
+                "the Backend.AI client's folder, {}, holds no account this app can read{why}: press Add a profile and enter the endpoint and keys",
+                dir.display()
+            ),
+        ));
+    };
+    let env = EnvAccount {
+        endpoint: Endpoint::parse(&found.endpoint)?,
+        kind: found.kind,
+        access_key: found.access_key.clone(),
+        secret_key: found.secret_key.clone(),
+        domain: found.domain.clone().unwrap_or_else(|| "default".to_owned()),
+        group: found.group.clone(),
+    };
+    let name = found
+        .name
+        .clone()
+        .unwrap_or_else(|| bai_core::profile::transfer::name_from_endpoint(&found.endpoint));
+    Ok((env, name, found.skip_tls_verify))
+}
+
 pub async fn import_env(
     state: &AppState,
     name: Option<String>,
     var: impl Fn(&str) -> Option<String>,
 ) -> Result<ProfileView, CommandError> {
-    let Some(env) = EnvAccount::from_vars(var)? else {
-        return Err(CommandError::new(
-            "nothing-to-import",
-            "BACKEND_ENDPOINT is not set in the launcher's environment: start the launcher from a shell where the official client's BACKEND_* variables are set, or add the profile by hand",
-        ));
-    };
+    let (env, default_name, skip_tls_verify) = official_account(&var)?;
     if env.kind == EndpointKind::Webserver {
         return Err(CommandError::new(
             "invalid-input",
-            "BACKEND_ENDPOINT_TYPE=session has no password to import: add the profile by hand with your email and password",
+            "the Backend.AI client here signs in with an email and password, which it does not keep: press Add a profile, choose sign-in with email and password, and enter them",
+        ));
+    }
+    if env.access_key.is_none() || env.secret_key.is_none() {
+        return Err(CommandError::new(
+            "invalid-input",
+            "the Backend.AI client here has no access key and secret key set: press Add a profile and enter them",
         ));
     }
     let input = ProfileInput {
         name: name
             .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| "Imported".to_owned()),
+            .unwrap_or(default_name),
         endpoint: env.endpoint.to_string(),
         kind: env.kind,
         access_key: env.access_key,
@@ -360,7 +418,7 @@ pub async fn import_env(
         domain: Some(env.domain),
         project: env.group,
         resource_group: None,
-        skip_tls_verify: None,
+        skip_tls_verify: skip_tls_verify.then_some(true),
         ca_cert: None,
         resources: None,
         secret: env.secret_key,

@@ -156,6 +156,7 @@ pub async fn start<R: Runtime>(
         LaunchEntry {
             canceller: handle.canceller(),
             last: first.clone(),
+            ended: None,
         },
     );
     tracing::info!(launch = %id, profile = %profile.name, "launch started");
@@ -174,24 +175,26 @@ pub fn status<R: Runtime>(app: &AppHandle<R>, launch_id: &str) -> Result<LaunchV
         .launches()
         .get(launch_id)
         .map(|e| e.last.clone())
-        .ok_or_else(|| {
-            CommandError::new(
-                "not-found",
-                format!("no launch {launch_id:?} in this run of the app"),
-            )
-        })
+        .ok_or_else(|| gone(launch_id))
+}
+
+/// A launch the app does not know: never started in this run, or ended and pruned.
+fn gone(launch_id: &str) -> CommandError {
+    tracing::debug!(launch = launch_id, "launch not known (ended long ago?)");
+    CommandError::new(
+        "not-found",
+        "this launch has ended and its details are no longer kept: its session, if it has one, is in the profile's list of sessions",
+    )
 }
 
 /// Ask a launch to stop. A session it created is destroyed; an existing one is left alone.
 pub fn cancel<R: Runtime>(app: &AppHandle<R>, launch_id: &str) -> Result<(), CommandError> {
     let state = app.state::<AppState>();
     let launches = state.live.launches();
-    let entry = launches.get(launch_id).ok_or_else(|| {
-        CommandError::new(
-            "not-found",
-            format!("no launch {launch_id:?} in this run of the app"),
-        )
-    })?;
+    let entry = launches.get(launch_id).ok_or_else(|| gone(launch_id))?;
+    if !entry.running() {
+        return Ok(());
+    }
     tracing::info!(launch = launch_id, "launch cancel asked");
     entry.canceller.cancel();
     Ok(())
@@ -209,6 +212,7 @@ fn record<R: Runtime>(app: &AppHandle<R>, view: &LaunchView) {
         .live
         .launches()
         .get_mut(&view.launch_id)
+        && e.running()
     {
         e.last = view.clone();
     }
@@ -283,16 +287,18 @@ async fn finish<R: Runtime>(
             } else {
                 LaunchPhase::Failed
             };
-            view.error = Some(CommandError::new(e.code(), e.to_string()));
             tracing::info!(launch = %first.launch_id, code = e.code(), "launch ended: {e}");
+            // The app's words (a button, not a `bai` command), in the view and the notification.
+            let error = CommandError::from(e);
             if !cancelled {
                 notify::send(
                     &app,
                     NotificationKind::LaunchFailed,
                     "Launch failed",
-                    &format!("{} ({})", e, first.profile_name),
+                    &format!("{} ({})", error.message, first.profile_name),
                 );
             }
+            view.error = Some(error);
         }
     }
     if matches!(view.phase, LaunchPhase::Failed)
@@ -300,7 +306,8 @@ async fn finish<R: Runtime>(
     {
         view.message = e.message.clone();
     }
-    record(&app, &view);
+    // Ended: kept (bounded) for a late progress view, no longer a reason to watch its profile.
+    app.state::<AppState>().live.finish_launch(&view);
     emit(&app, LAUNCH_PROGRESS, &view);
     watcher::sync(&app);
     watcher::wake(&app, &first.profile_id);

@@ -1,6 +1,6 @@
 //! Desktop notifications: a session is ready, failed, or ended remotely. Each one is also
-//! recorded (the tray and tests can read what was sent) and logged, because a desktop without
-//! a notification daemon (a bare X server, a CI runner) drops them silently.
+//! logged, because a desktop without a notification daemon (a bare X server, a CI runner) drops
+//! them silently, and the last few are kept (bounded) for tests.
 
 use serde::Serialize;
 use tauri::{AppHandle, Manager, Runtime};
@@ -26,12 +26,12 @@ pub struct SentNotification {
     pub body: String,
 }
 
-/// Show a notification (when the plugin is there) and record it. Bodies hold session and
+/// Show a notification (when the plugin is there) and keep it among the last few. Bodies hold session and
 /// profile names and error messages, never a secret.
 pub fn send<R: Runtime>(app: &AppHandle<R>, kind: NotificationKind, title: &str, body: &str) {
     tracing::info!(kind = ?kind, title, body, "notification sent");
     if let Some(state) = app.try_state::<AppState>() {
-        state.live.notifications().push(SentNotification {
+        state.live.record_notification(SentNotification {
             kind,
             title: title.to_owned(),
             body: body.to_owned(),

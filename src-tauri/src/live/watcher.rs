@@ -62,13 +62,8 @@ pub fn sync<R: Runtime>(app: &AppHandle<R>) {
         // A removed profile is not watched, whatever else refers to it.
         let known: HashSet<String> = loaded.list().iter().map(|p| p.id.clone()).collect();
         wanted.extend(state.live.tunnels().values().map(|t| t.profile_id.clone()));
-        wanted.extend(
-            state
-                .live
-                .launches()
-                .values()
-                .map(|l| l.last.profile_id.clone()),
-        );
+        // Only launches still running: an ended one is no reason to keep polling its profile.
+        wanted.extend(state.live.running_launch_profiles());
         wanted.retain(|id| known.contains(id));
     }
     let mut watchers = state.live.watchers();

@@ -10,21 +10,16 @@ import {
   launchStatus,
   toApiError,
 } from "../api.js";
-import { duration } from "../format.js";
+import { duration, phaseLabel } from "../format.js";
 import { type Unsubscribe, onLaunchProgress } from "../live.js";
 import { buttonStyles } from "../styles/shared.js";
 import { panelStyles } from "../styles/forms.js";
 import "./error-banner.js";
 import { navigate } from "./events.js";
 
-const STEPS: { phase: LaunchPhase; label: string }[] = [
-  { phase: "creating", label: "Creating the session" },
-  { phase: "starting", label: "Waiting for it to start" },
-  { phase: "picking_app", label: "Choosing the app" },
-  { phase: "opening_tunnel", label: "Opening the private tunnel" },
-  { phase: "probing", label: "Waiting for the app to answer" },
-  { phase: "ready", label: "Ready" },
-];
+const STEPS: { phase: LaunchPhase; label: string }[] = (
+  ["creating", "starting", "picking_app", "opening_tunnel", "probing", "ready"] as LaunchPhase[]
+).map((phase) => ({ phase, label: phaseLabel(phase) }));
 
 const FINAL: LaunchPhase[] = ["ready", "cancelled", "failed"];
 
@@ -152,7 +147,8 @@ export class LaunchProgressView extends LitElement {
   private take(v: LaunchView) {
     this.view = v;
     this.receivedAt = Date.now();
-    const step = v.status ? `${v.phase} (${v.status})` : v.phase;
+    const label = phaseLabel(v.phase);
+    const step = v.status ? `${label} (${v.status})` : label;
     if (this.history[this.history.length - 1] !== step) this.history = [...this.history, step];
   }
 
@@ -189,7 +185,7 @@ export class LaunchProgressView extends LitElement {
         </ol>
         <dl>
           <dt>Step</dt>
-          <dd data-testid="launch-phase">${v?.phase ?? "…"}</dd>
+          <dd data-testid="launch-phase">${v ? phaseLabel(v.phase) : "…"}</dd>
           <dt>Session status</dt>
           <dd data-testid="launch-status" class="mono">
             ${v?.status ?? "—"}${v?.statusInfo ? ` (${v.statusInfo})` : ""}

@@ -1,5 +1,6 @@
 // The left column: the user's Backend.AI profiles, and the ways to get one: add by hand,
-// import the official client's environment, or try the built-in demo.
+// import the account the official Backend.AI client uses on this computer, or try the
+// built-in demo.
 import { LitElement, css, html, nothing } from "lit";
 
 import {
@@ -215,8 +216,8 @@ export class ProfileList extends LitElement {
                 @click=${() => navigate(this, { kind: "add" })}>Add a profile</button>
               <button class="btn btn-secondary" data-testid="import-env"
                 ?disabled=${this.busy !== ""} @click=${this.importEnv}
-                title="Uses BACKEND_ENDPOINT, BACKEND_ACCESS_KEY and BACKEND_SECRET_KEY"
-                >Import from env</button>
+                title="If the Backend.AI command-line client is set up on this computer, use the same account"
+                >${this.busy === "import" ? "Importing…" : "Import from the Backend.AI client"}</button>
             </div>
           </section>`
         : html`<ul aria-labelledby="profiles-heading">

@@ -109,7 +109,7 @@ export class SettingsPanel extends LitElement {
     const hasProfiles = this.profiles.length > 0;
     return html`<div class="panel" data-testid="settings-panel">
       <h2>Settings</h2>
-      <p class="sub">Stored in settings.toml and profiles.toml next to each other.</p>
+      <p class="sub">Saved on this computer, alongside your profiles.</p>
       ${s?.warning ? html`<p class="muted" role="status">${s.warning}</p>` : nothing}
       ${s
         ? html`<form @submit=${this.save}>

@@ -230,15 +230,17 @@ pub struct LaunchArgs {
     /// A resource preset of the cluster (see `bai presets`).
     #[arg(long, conflicts_with_all = ["cpu", "mem", "gpu"])]
     pub preset: Option<String>,
+    // Negative amounts are taken as values so the resource parser can say what is wrong
+    // with them (clap would call `-1` an unknown option).
     /// CPU cores, e.g. 2.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub cpu: Option<String>,
-    /// Memory, e.g. 4g or 512m.
-    #[arg(long, value_name = "SIZE")]
+    /// Memory, e.g. 4g or 512m; a bare number is MiB, as in the official CLI.
+    #[arg(long, value_name = "SIZE", allow_negative_numbers = true)]
     pub mem: Option<String>,
     /// Fractional GPU, sent as the `cuda.shares` slot (a decimal string such as "0.5"; needs
     /// the fractional GPU plugin on the cluster).
-    #[arg(long, value_name = "SHARES")]
+    #[arg(long, value_name = "SHARES", allow_negative_numbers = true)]
     pub gpu: Option<String>,
     /// Project (group) name (default: the profile's, else `default`).
     #[arg(short = 'g', long)]

@@ -74,12 +74,19 @@ pub fn error(e: &CliError) -> ExitCode {
     // The message often quotes the server, so it is escaped like all other output. Not
     // `eprintln!`, which panics when stderr is gone (a closed terminal after SIGHUP): the exit
     // status still has to tell what happened.
-    let _ = writeln!(
-        std::io::stderr(),
-        "error[{}]: {}",
-        e.code,
-        for_terminal_lines(&e.message)
-    );
+    if json_mode() {
+        // `{"error": {"code", "message"}}` on one line: JSON escapes every control character,
+        // so the message needs no terminal escaping.
+        let v = serde_json::json!({"error": {"code": e.code, "message": e.message}});
+        let _ = writeln!(std::io::stderr(), "{v}");
+    } else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "error[{}]: {}",
+            e.code,
+            for_terminal_lines(&e.message)
+        );
+    }
     // 2 for what the user can fix in the command line, 128 + the signal (the shell's
     // convention: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP) for a launch a signal cancelled, 1 for
     // everything else.
@@ -88,6 +95,17 @@ pub fn error(e: &CliError) -> ExitCode {
         "launch-cancelled" => signal_exit().unwrap_or(130),
         _ => 1,
     })
+}
+
+static JSON_MODE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `--json` was given: errors are reported as `{"error": {"code", "message"}}` on stderr.
+pub fn set_json_mode(on: bool) {
+    JSON_MODE.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn json_mode() -> bool {
+    JSON_MODE.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 fn signal_exit() -> Option<u8> {

@@ -128,7 +128,7 @@ fn without_a_keyring_add_fails_clearly_and_offline_commands_work() {
     bai.run(&["profile", "rename", "web", "lab"], "").ok();
     let json = bai.run(&["--json", "profile", "list"], "").ok();
     let rows: serde_json::Value = serde_json::from_str(&json.out).expect("json");
-    assert_eq!(rows[0]["name"], "lab");
+    assert_eq!(rows["items"][0]["name"], "lab");
 
     let usage = bai.run(&["profile", "add", "x", "--endpoint", "http://h:1"], "");
     assert_eq!(usage.code, Some(2), "{}", usage.all());
@@ -372,7 +372,13 @@ async fn add_checks_the_endpoint_unless_offline() {
         );
         assert!(down.err.contains("--offline"), "{}", down.err);
         let list = bai.run(&["--json", "profile", "list"], "").ok();
-        assert_eq!(list.out.trim(), "[]", "nothing was added: {}", list.out);
+        let rows: serde_json::Value = serde_json::from_str(&list.out).expect("json");
+        assert_eq!(
+            rows["items"],
+            serde_json::json!([]),
+            "nothing was added: {}",
+            list.out
+        );
 
         let kept = add("w", "http://127.0.0.1:9", &["--offline"]).ok();
         assert!(kept.out.contains("Added profile \"w\""), "{}", kept.out);

@@ -64,6 +64,7 @@ async fn a_logged_in_session_profile_imports_and_round_trips_without_a_keyring()
         assert!(run.out.contains("bai profile login \"web\""), "{}", run.out);
         let list = bai.run(&["--json", "profile", "list"], "").ok();
         let rows: serde_json::Value = serde_json::from_str(&list.out).expect("json");
+        let rows = &rows["items"];
         assert_eq!(rows[0]["name"], "web");
         assert_eq!(rows[0]["kind"], "webserver");
         assert_eq!(rows[0]["email"], EMAIL);

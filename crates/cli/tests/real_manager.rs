@@ -497,7 +497,7 @@ async fn images_and_resource_presets_come_back_typed() {
     assert!(t.out.lines().any(|l| l.starts_with(&image())), "{}", t.out);
     let p = run(bai(dir.path()), &["--json", "presets"]).await.ok();
     let v: serde_json::Value = serde_json::from_str(&p.out).expect("json");
-    let small = v
+    let small = v["items"]
         .as_array()
         .expect("list")
         .iter()
@@ -757,7 +757,7 @@ async fn assert_not_added(dir: &std::path::Path, r: &Run, code: &str, orphans_be
         .await
         .ok();
     let v: serde_json::Value = serde_json::from_str(&list.out).expect("json");
-    assert_eq!(v.as_array().map(Vec::len), Some(0), "{v}");
+    assert_eq!(v["items"].as_array().map(Vec::len), Some(0), "{v}");
     assert_eq!(
         orphan_secrets(dir).await,
         orphans_before,

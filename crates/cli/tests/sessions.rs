@@ -710,3 +710,51 @@ async fn verbose_logs_in_a_pipe_have_no_colour() {
     assert!(r.err.contains("DEBUG"), "no log: {}", r.err);
     assert!(!r.err.contains('\x1b'), "colour in a pipe: {:?}", r.err);
 }
+
+/// Units as the official CLI reads them, in the create call the built `bai` sends: a bare
+/// `--mem 4` is 4 MiB (it used to go out as 4 bytes), and a negative `--cpu` is a value error
+/// that names the flag, not clap's "unexpected argument".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mem_4_is_4_mib_and_a_negative_cpu_is_a_value_error() {
+    let kit = kit().await;
+    kit.control().hold_new_sessions_at(Some(Status::Pending));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let b = env_bai(dir.path(), &kit.manager_url());
+    let live = Live::spawn(
+        &b,
+        &[
+            "launch",
+            "--image",
+            "python",
+            "--name",
+            "mem-four",
+            "--cpu",
+            "1",
+            "--mem",
+            "4",
+            "--no-open",
+        ],
+    );
+    live.wait_line(|l| l.contains("PENDING")).await;
+    let config = kit.control().create_config("mem-four").expect("created");
+    let slots = &config["resources"];
+    assert_eq!(slots["mem"], serde_json::json!("4m"), "{config}");
+    assert_eq!(slots["cpu"], serde_json::json!(1), "{config}");
+    live.interrupt();
+    let _ = live.finish().await;
+
+    let r = b.run(
+        &["launch", "--image", "python", "--cpu", "-1", "--no-open"],
+        "",
+    );
+    assert_eq!(r.code, Some(2), "{}", r.err);
+    assert!(r.err.contains("--cpu"), "{}", r.err);
+    assert!(!r.err.contains("unexpected argument"), "{}", r.err);
+    assert!(
+        kit.control()
+            .sessions()
+            .iter()
+            .all(|s| s.name == "mem-four"),
+        "a refused launch created nothing"
+    );
+}

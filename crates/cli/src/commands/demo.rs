@@ -48,30 +48,44 @@ pub async fn run(
     })?;
     let endpoint = kit.manager_url();
     let keypair = admin_keypair(&kit)?;
-    writeln!(ctx.out, "demo Backend.AI manager: {endpoint}")?;
-    writeln!(ctx.out, "JupyterLab: {}", jupyter.display())?;
+    writeln!(ctx.text(), "demo Backend.AI manager: {endpoint}")?;
+    writeln!(ctx.text(), "JupyterLab: {}", jupyter.display())?;
     let profile = if args.no_profile {
         None
     } else {
         save_profile(ctx, &endpoint, &keypair)?
     };
     if let Some(name) = &profile {
-        writeln!(ctx.out, "profile {name:?} points at it; try:")?;
-        writeln!(ctx.out, "  bai --profile {name} launch")?;
-        writeln!(ctx.out, "  bai --profile {name} sessions")?;
+        writeln!(ctx.text(), "profile {name:?} points at it; try:")?;
+        writeln!(ctx.text(), "  bai --profile {name} launch")?;
+        writeln!(ctx.text(), "  bai --profile {name} sessions")?;
     }
     print_environment(ctx, &endpoint, &keypair)?;
 
+    // Under --json, one object on stdout once the demo is ready (with --launch, once the
+    // session's app is), everything else on stderr.
+    let summary = serde_json::json!({
+        "endpoint": endpoint,
+        "access_key": keypair.access_key,
+        "secret_key": keypair.secret_key,
+        "endpoint_type": "api",
+        "profile": profile,
+        "jupyter": jupyter.display().to_string(),
+        "launch": null,
+    });
     let result = if args.launch {
-        launch_and_hold(ctx, &mut interrupt, &endpoint, &keypair, &args).await
+        launch_and_hold(ctx, &mut interrupt, &endpoint, &keypair, &args, summary).await
     } else {
-        writeln!(ctx.out, "serving; press Ctrl-C to stop the demo")?;
+        if ctx.json {
+            writeln!(ctx.out, "{summary}")?;
+        }
+        writeln!(ctx.text(), "serving; press Ctrl-C to stop the demo")?;
         ctx.out.flush()?;
         interrupt.next().await;
         Ok(())
     };
     kit.shutdown().await;
-    writeln!(ctx.out, "demo stopped")?;
+    writeln!(ctx.text(), "demo stopped")?;
     result
 }
 
@@ -84,7 +98,7 @@ fn print_environment(
     keypair: &Keypair,
 ) -> Result<(), CliError> {
     writeln!(
-        ctx.out,
+        ctx.text(),
         "for the official Backend.AI CLI (`backend.ai ps`) or `bai` without a profile, in another shell:"
     )?;
     for (k, v) in [
@@ -93,10 +107,10 @@ fn print_environment(
         ("BACKEND_SECRET_KEY", &keypair.secret_key),
         ("BACKEND_ENDPOINT_TYPE", "api"),
     ] {
-        writeln!(ctx.out, "export {k}={}", shell_word(v))?;
+        writeln!(ctx.text(), "export {k}={}", shell_word(v))?;
     }
     writeln!(
-        ctx.out,
+        ctx.text(),
         "(this secret key was made for this run only; it stops working when the demo stops)"
     )?;
     Ok(())
@@ -153,6 +167,7 @@ async fn launch_and_hold(
     endpoint: &str,
     keypair: &Keypair,
     args: &DemoArgs,
+    summary: serde_json::Value,
 ) -> Result<(), CliError> {
     let client = Client::new(
         ClientConfig::new(Endpoint::parse(endpoint)?, EndpointKind::Api),
@@ -168,7 +183,7 @@ async fn launch_and_hold(
         no_open: args.no_open,
         terminate_on_exit: true,
     };
-    match start(ctx, interrupt, &client, request, &tunnel).await? {
+    match start(ctx, interrupt, &client, request, &tunnel, Some(summary)).await? {
         LaunchOutcome::Ready(ready) => hold_tunnel(ctx, interrupt, &client, &ready, true).await,
         LaunchOutcome::Interrupted(e) => Err(e.into()),
     }
@@ -231,7 +246,7 @@ fn save_profile(
                 break;
             }
             Some(p) => writeln!(
-                ctx.out,
+                ctx.text(),
                 "profile {name:?} is left as it is: {}",
                 if is_loopback_http(&p.endpoint) {
                     format!("another demo is answering at {}", p.endpoint)
@@ -252,7 +267,7 @@ fn save_profile(
         Some(mut p) => {
             if !same_endpoint(&p.endpoint, endpoint) {
                 writeln!(
-                    ctx.out,
+                    ctx.text(),
                     "profile {name:?} re-pointed from {} (no longer answering) to this demo",
                     p.endpoint
                 )?;

@@ -26,7 +26,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         return detect::run(url, ca_cert.as_deref(), *insecure, cli.json).await;
     }
     if let Command::Completion { shell } = cli.command {
-        return completion(shell);
+        return completion(shell, cli.json);
     }
     let store = ProfileStore::new(config_dir(cli.config_dir)?);
     let env = |k: &str| std::env::var(k).ok();
@@ -71,7 +71,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 
 /// `bai completion SHELL`: the script clap_complete writes from the grammar itself, so it
 /// never falls behind a new flag or alias.
-fn completion(shell: clap_complete::Shell) -> Result<(), CliError> {
+fn completion(shell: clap_complete::Shell, json: bool) -> Result<(), CliError> {
     use clap::CommandFactory;
     use std::io::Write;
     // Into memory first: clap_complete panics on a write error, and a closed pipe
@@ -79,6 +79,15 @@ fn completion(shell: clap_complete::Shell) -> Result<(), CliError> {
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "bai", &mut script);
     let mut out = std::io::stdout().lock();
+    if json {
+        let v = serde_json::json!({
+            "shell": shell.to_string(),
+            "script": String::from_utf8_lossy(&script),
+        });
+        writeln!(out, "{v}")?;
+        out.flush()?;
+        return Ok(());
+    }
     out.write_all(&script)?;
     out.flush()?;
     Ok(())

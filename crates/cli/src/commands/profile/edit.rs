@@ -75,7 +75,8 @@ pub fn run(ctx: &mut Context<'_>, args: EditArgs) -> Result<(), CliError> {
     // Nothing to write: say so instead of "Updated", which would suggest something changed.
     if p == before && secret_key.is_none() && password.is_none() {
         if ctx.json {
-            let mut v = super::list::summary(&before, false);
+            let is_default = is_default(ctx, &before.id)?;
+            let mut v = super::list::summary(&before, is_default);
             v["changed"] = false.into();
             return ctx.print_json(&v);
         }
@@ -112,7 +113,8 @@ pub fn run(ctx: &mut Context<'_>, args: EditArgs) -> Result<(), CliError> {
     let p = edited.profile;
     ctx.warn_insecure(&p)?;
     if ctx.json {
-        let mut v = super::list::summary(&p, false);
+        let is_default = is_default(ctx, &p.id)?;
+        let mut v = super::list::summary(&p, is_default);
         v["changed"] = true.into();
         return ctx.print_json(&v);
     }
@@ -130,4 +132,13 @@ pub fn run(ctx: &mut Context<'_>, args: EditArgs) -> Result<(), CliError> {
         writeln!(ctx.out, "  login session cleared (log in again)")?;
     }
     Ok(())
+}
+
+/// Whether the profile with this id is the default (for the `--json` result).
+fn is_default(ctx: &Context<'_>, id: &str) -> Result<bool, CliError> {
+    Ok(ctx
+        .store
+        .load()?
+        .default_profile()
+        .is_some_and(|d| d.id == id))
 }

@@ -34,7 +34,7 @@ pub fn run(ctx: &mut Context<'_>) -> Result<(), CliError> {
             .iter()
             .map(|p| summary(p, is_default(p)))
             .collect();
-        return ctx.print_json(&Value::Array(rows));
+        return ctx.print_json(&json!({ "items": rows }));
     }
     if profiles.list().is_empty() {
         writeln!(

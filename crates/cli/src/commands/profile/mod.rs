@@ -220,6 +220,16 @@ impl Context<'_> {
         ))
     }
 
+    /// Where text meant for a person goes: stdout, or stderr under `--json` (stdout then
+    /// carries only the JSON result).
+    pub fn text(&mut self) -> &mut dyn Write {
+        if self.json {
+            &mut *self.err
+        } else {
+            &mut *self.out
+        }
+    }
+
     pub fn print_json(&mut self, value: &serde_json::Value) -> Result<(), CliError> {
         let text = serde_json::to_string_pretty(value)
             .map_err(|e| CliError::input(format!("cannot encode JSON: {e}")))?;

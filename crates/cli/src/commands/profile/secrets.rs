@@ -96,7 +96,7 @@ fn list(ctx: &mut Context<'_>) -> Result<(), CliError> {
         }
     }
     if ctx.json {
-        return ctx.print_json(&json!({ "secrets": items }));
+        return ctx.print_json(&json!({ "items": items }));
     }
     if rows.is_empty() {
         writeln!(ctx.out, "No profiles, so no profile secrets.")?;

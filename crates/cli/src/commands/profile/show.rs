@@ -18,16 +18,7 @@ pub fn run(ctx: &mut Context<'_>, name: Option<String>) -> Result<(), CliError> 
         .is_some_and(|d| d.id == p.id);
     let secrets = secret_lines(ctx, &p);
     if ctx.json {
-        let mut v = serde_json::to_value(&p)
-            .map_err(|e| CliError::input(format!("cannot encode the profile: {e}")))?;
-        if let Value::Object(m) = &mut v {
-            m.insert("default".into(), json!(is_default));
-            let s: serde_json::Map<String, Value> = secrets
-                .iter()
-                .map(|(k, v)| (k.to_string(), json!(v)))
-                .collect();
-            m.insert("secrets".into(), Value::Object(s));
-        }
+        let v = show_json(ctx, &p, is_default);
         return ctx.print_json(&v);
     }
     let mut rows: Vec<(&str, String)> = vec![
@@ -83,6 +74,53 @@ pub fn run(ctx: &mut Context<'_>, name: Option<String>) -> Result<(), CliError> 
         writeln!(ctx.out, "{:w$}  {v}", format!("{k}:"), w = w + 1)?;
     }
     Ok(())
+}
+
+/// Every field, absent ones as `null`; each secret of the profile's kind as an object with a
+/// `state` code (`stored`, `missing`, `unknown`) and, for a stored secret key, its mask.
+fn show_json(ctx: &Context<'_>, p: &Profile, is_default: bool) -> Value {
+    let secrets: serde_json::Map<String, Value> = secret_kinds(p.kind)
+        .iter()
+        .map(|(label, kind)| {
+            let state = ctx.secret_state(p, *kind);
+            let (code, masked) = match &state {
+                SecretState::Stored(s) if *kind == SecretKind::SecretKey => {
+                    ("stored", json!(s.masked()))
+                }
+                SecretState::Stored(_) => ("stored", Value::Null),
+                SecretState::Missing => ("missing", Value::Null),
+                SecretState::Unknown => ("unknown", Value::Null),
+            };
+            (
+                label.replace(' ', "_"),
+                json!({"state": code, "masked": masked}),
+            )
+        })
+        .collect();
+    json!({
+        "name": p.name,
+        "id": p.id,
+        "kind": p.kind.as_str(),
+        "endpoint": p.endpoint,
+        "default": is_default,
+        "access_key": p.access_key,
+        "email": p.email,
+        "remember_password": p.remember_password,
+        "domain": p.domain,
+        "project": p.project,
+        "resource_group": p.resource_group,
+        "quick_start": {
+            "image": p.quick_start.image,
+            "preset": p.quick_start.preset,
+            "resources": p.quick_start.resources,
+            "app": p.quick_start.app,
+        },
+        "tls": {
+            "ca_cert": p.tls.ca_cert.as_ref().map(|c| c.display().to_string()),
+            "skip_verify": p.tls.skip_verify,
+        },
+        "secrets": secrets,
+    })
 }
 
 /// One line per secret the profile's kind uses: masked when stored.

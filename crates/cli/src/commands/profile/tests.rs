@@ -187,7 +187,7 @@ async fn add_list_show_mask_the_secret() {
     let list = h.run(&["profile", "list"], "").await.ok();
     assert!(list.out.contains("* work"), "{}", list.out);
     assert!(list.out.contains("https://api.example.com"), "{}", list.out);
-    let rows = h.run(&["--json", "profile", "list"], "").await.ok().json();
+    let rows = h.run(&["--json", "profile", "list"], "").await.ok().json()["items"].clone();
     assert_eq!(rows[0]["name"], "work");
     assert_eq!(rows[0]["kind"], "api");
     assert_eq!(rows[0]["access_key"], AK);
@@ -207,7 +207,10 @@ async fn add_list_show_mask_the_secret() {
         Some(bai_secrets::MASK)
     );
     let show = h.run(&["--json", "profile", "show"], "").await.ok();
-    assert_eq!(show.json()["secrets"]["secret key"], bai_secrets::MASK);
+    assert_eq!(
+        show.json()["secrets"]["secret_key"]["masked"],
+        bai_secrets::MASK
+    );
     assert!(!show.out.contains(SK));
 }
 
@@ -305,7 +308,7 @@ async fn rename_keeps_secrets_remove_deletes_them() {
     assert!(show.out.contains(bai_secrets::MASK), "{}", show.out);
 
     h.run(&["profile", "default", "b"], "").await.ok();
-    let rows = h.run(&["--json", "profile", "list"], "").await.ok().json();
+    let rows = h.run(&["--json", "profile", "list"], "").await.ok().json()["items"].clone();
     assert_eq!(rows[1]["default"], true);
     assert_eq!(rows[0]["default"], false);
 
@@ -482,7 +485,7 @@ async fn secrets_without_flags_lists_what_each_profile_keeps() {
         .await
         .ok()
         .json();
-    let items = json["secrets"].as_array().expect("secrets");
+    let items = json["items"].as_array().expect("items");
     assert_eq!(items.len(), 3, "{json}");
     assert_eq!(items[0]["profile"], "a");
     assert_eq!(items[0]["kind"], "secret-key");

@@ -33,7 +33,7 @@ pub async fn images(ctx: &mut Context<'_>, acct: &Account, all: bool) -> Result<
                 })
             })
             .collect();
-        return ctx.print_json(&json!(items));
+        return ctx.print_json(&json!({ "items": items }));
     }
     if images.is_empty() {
         let hint = if all {
@@ -87,7 +87,7 @@ pub async fn presets(
                 })
             })
             .collect();
-        return ctx.print_json(&json!(items));
+        return ctx.print_json(&json!({ "items": items }));
     }
     if presets.is_empty() {
         writeln!(ctx.out, "no resource presets")?;

@@ -76,7 +76,7 @@ pub async fn launch_with(
     request: LaunchRequest,
     tunnel: &TunnelArgs,
 ) -> Result<(), CliError> {
-    let ready = match start(ctx, &mut interrupt, client, request, tunnel).await? {
+    let ready = match start(ctx, &mut interrupt, client, request, tunnel, None).await? {
         LaunchOutcome::Ready(r) => r,
         LaunchOutcome::Interrupted(e) => return Err(e.into()),
     };
@@ -100,6 +100,9 @@ pub async fn start(
     client: &Client,
     request: LaunchRequest,
     tunnel: &TunnelArgs,
+    // Under --json, an object to print the launch's result in (as its `launch` field) instead
+    // of on its own: `bai demo --launch` prints one object.
+    wrap: Option<serde_json::Value>,
 ) -> Result<LaunchOutcome, CliError> {
     let launcher = Launcher::new(client.clone(), Arc::new(WsTunnelOpener::default()));
     let printer = ProgressPrinter::new(&request);
@@ -126,7 +129,27 @@ pub async fn start(
         ),
     );
     // stdout only: it is the command's result, and a way in, so it never goes to the log.
-    if let Err(e) = writeln!(ctx.out, "{}", url.expose()).and_then(|()| ctx.out.flush()) {
+    // Under --json the result is one object (on one line, so a reader can take the first line
+    // while the command keeps serving).
+    let result = if ctx.json {
+        let launched = serde_json::json!({
+            "session_id": ready.session_id,
+            "session_name": ready.session_name,
+            "app": ready.app,
+            "created": ready.created,
+            "url": url.expose(),
+        });
+        match wrap {
+            Some(mut outer) => {
+                outer["launch"] = launched;
+                outer.to_string()
+            }
+            None => launched.to_string(),
+        }
+    } else {
+        url.expose().to_string()
+    };
+    if let Err(e) = writeln!(ctx.out, "{result}").and_then(|()| ctx.out.flush()) {
         // No one can use a tunnel whose URL went nowhere: end as an interrupt would.
         ready.tunnel.close();
         if tunnel.terminate_on_exit

@@ -76,7 +76,7 @@ fn row(s: &SessionSummary) -> [String; 5] {
 pub async fn apps(ctx: &mut Context<'_>, acct: &Account, session: &str) -> Result<(), CliError> {
     let apps = acct.client.session_apps(session).await?;
     if ctx.json {
-        return ctx.print_json(&json!(apps));
+        return ctx.print_json(&json!({ "items": apps }));
     }
     if apps.is_empty() {
         writeln!(ctx.out, "session {session:?} offers no apps")?;

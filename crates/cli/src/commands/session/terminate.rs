@@ -41,6 +41,16 @@ pub async fn run(
                         )
                     })
                     .unwrap_or_default();
+                if ctx.json {
+                    return result(
+                        ctx,
+                        "already_ended",
+                        Some(&ended.name),
+                        Some(&ended.id),
+                        Some(&ended.status.to_string()),
+                        force,
+                    );
+                }
                 // Already ended is what terminate asks for, so it succeeds (exit 0) and ends
                 // with the same `session NAME: STATUS` line as a termination this command saw.
                 writeln!(
@@ -65,22 +75,37 @@ pub async fn run(
         };
     }
     let Some(found) = found else {
+        if ctx.json {
+            return result(ctx, "requested", None, None, None, force);
+        }
         writeln!(ctx.out, "session {session}: termination requested")?;
         return Ok(());
     };
-    writeln!(
-        ctx.out,
-        "session {} ({}): terminating{}",
-        found.name,
-        found.status,
-        if force { " (forced)" } else { "" }
-    )?;
+    if !ctx.json {
+        writeln!(
+            ctx.out,
+            "session {} ({}): terminating{}",
+            found.name,
+            found.status,
+            if force { " (forced)" } else { "" }
+        )?;
+    }
     let deadline = tokio::time::Instant::now() + WAIT;
     // A graceful termination takes seconds: say so while it lasts, on stderr.
     let mut waiting = Waiting::new(WAIT);
     loop {
         match acct.client.session_status_record(&found.id).await {
             Ok(r) if r.status.is_terminal() => {
+                if ctx.json {
+                    return result(
+                        ctx,
+                        "terminated",
+                        Some(&found.name),
+                        Some(&found.id),
+                        Some(&r.status.to_string()),
+                        force,
+                    );
+                }
                 writeln!(ctx.out, "session {}: {}", found.name, r.status)?;
                 return Ok(());
             }
@@ -88,6 +113,16 @@ pub async fn run(
             Err(e) => tracing::debug!("status check failed: {e}"),
         }
         if tokio::time::Instant::now() >= deadline {
+            if ctx.json {
+                return result(
+                    ctx,
+                    "still_ending",
+                    Some(&found.name),
+                    Some(&found.id),
+                    None,
+                    force,
+                );
+            }
             writeln!(
                 ctx.out,
                 "session {}: still ending after {}s; check with `bai sessions --all`",
@@ -101,6 +136,25 @@ pub async fn run(
         }
         tokio::time::sleep(POLL).await;
     }
+}
+
+/// The `--json` result: `outcome` is `terminated`, `already_ended`, `still_ending` (the wait
+/// ran out) or `requested` (the session was not in the caller's list, so it was not watched).
+fn result(
+    ctx: &mut Context<'_>,
+    outcome: &str,
+    name: Option<&str>,
+    id: Option<&str>,
+    status: Option<&str>,
+    force: bool,
+) -> Result<(), CliError> {
+    ctx.print_json(&serde_json::json!({
+        "outcome": outcome,
+        "session_name": name,
+        "session_id": id,
+        "status": status,
+        "forced": force,
+    }))
 }
 
 /// The active session with this name or id, if the list shows it.

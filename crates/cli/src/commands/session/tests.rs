@@ -275,12 +275,16 @@ async fn launch_prints_progress_and_a_url_that_reaches_the_app_and_keeps_the_ses
             o.err
         );
     }
-    assert!(
-        o.err
-            .contains("waiting for jupyterlab to answer (at most 2m)"),
-        "{}",
-        o.err
-    );
+    // The app here answers at once, so the probing step may pass between two looks at the
+    // progress (which keeps only the latest state); when it is shown, it states its limit.
+    // (`a_long_wait_shows_its_elapsed_time_and_limit_and_why_it_waits` in tests/sessions.rs covers a wait that lasts.)
+    if let Some(l) = o
+        .err
+        .lines()
+        .find(|l| l.contains("waiting for jupyterlab to answer"))
+    {
+        assert!(l.contains("(at most 2m)"), "{l}");
+    }
     let name = session_name(&o.err);
     assert!(
         o.err.contains(&format!("session {name} keeps running")),
@@ -316,7 +320,7 @@ async fn launch_prints_progress_and_a_url_that_reaches_the_app_and_keeps_the_ses
 
     // Its apps, then open it again, then terminate it.
     let apps = e.run(&["--json", "apps", &name]).await.ok().json();
-    let names: Vec<&str> = apps
+    let names: Vec<&str> = apps["items"]
         .as_array()
         .expect("apps")
         .iter()
@@ -483,7 +487,8 @@ async fn images_and_presets_with_allocatable_flags() {
     );
     let json = e.run(&["--json", "images"]).await.ok().json();
     assert!(
-        json.as_array()
+        json["items"]
+            .as_array()
             .expect("list")
             .iter()
             .any(|i| i["aliases"][0] == "python-ml")
@@ -491,7 +496,7 @@ async fn images_and_presets_with_allocatable_flags() {
 
     let presets = e.run(&["--json", "presets"]).await.ok().json();
     let by_name = |n: &str| {
-        presets
+        presets["items"]
             .as_array()
             .expect("list")
             .iter()

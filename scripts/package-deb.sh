@@ -25,17 +25,17 @@ TAURI=$ROOT/ui/node_modules/.bin/tauri
 version=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version *= *"\([^"]*\)".*/\1/p' Cargo.toml)
 [ -n "$version" ] || die "could not read the workspace version from Cargo.toml ([workspace.package] version)"
 
-# bundle.linux.deb.files maps /usr/bin/bai to target/release/bai: build it first.
-say "building the bai CLI (release)"
-cargo build --release --locked -p bai-cli >&2
-
 # The CLI treats the folder holding tauri.conf.json as the crate: run it from src-tauri/, where
 # tauri.conf.json links to the root file (whose paths are relative to src-tauri/). `tauri build`
 # runs the UI build (beforeBuildCommand), then `cargo build --release` with
 # tauri/custom-protocol, so the app serves the embedded ui/dist rather than a dev server.
-say "building and bundling the launcher: tauri build --bundles deb"
+# bundle.linux.deb.files maps /usr/bin/bai to target/release/bai, so the CLI is built in the
+# same cargo run as the app (`-p bai-cli -p bai-launcher`, before bundling): one run unifies the
+# two crates' dependency features, so the shared dependencies compile once. Built apart, they
+# differ (proc-macro2 and everything above it), and every crate compiled twice (~4 min on CI).
+say "building the launcher and the bai CLI, and bundling: tauri build --bundles deb"
 t0=$(date +%s)
-(cd src-tauri && "$TAURI" build --bundles deb --ci "$@" -- --locked) >&2
+(cd src-tauri && "$TAURI" build --bundles deb --ci "$@" -- --locked -p bai-cli -p bai-launcher) >&2
 say "tauri build took $(( $(date +%s) - t0 ))s"
 
 # The Tauri bundler names the file after productName; the package itself is kebab-cased.

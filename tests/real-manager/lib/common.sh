@@ -31,6 +31,9 @@ RM_WEB_PORT=${REALMGR_WEB_PORT:-8150} # Lablup's webserver (8140 is smoke.sh's a
 RM_AGENT_RPC_PORT=${REALMGR_AGENT_RPC_PORT:-6001}
 RM_AGENT_HTTP_PORT=${REALMGR_AGENT_HTTP_PORT:-6003}
 RM_AGENT_SOCK_PORT=${REALMGR_AGENT_SOCK_PORT:-6007}
+# The aiomonitor debug ports (this and the next), outside the ephemeral range like the rest.
+RM_MANAGER_MONITOR_PORT=${REALMGR_MANAGER_MONITOR_PORT:-8083}
+RM_AGENT_MONITOR_PORT=${REALMGR_AGENT_MONITOR_PORT:-6008}
 
 RM_PG_BIN=${REALMGR_PG_BIN:-/usr/lib/postgresql/15/bin}
 RM_PG_PASSWORD=develove # loopback-only throwaway database

@@ -25,6 +25,10 @@ pool-pre-ping = false
 num-proc = 1
 service-addr = { host = "127.0.0.1", port = $RM_MANAGER_PORT }
 internal-addr = { host = "127.0.0.1", port = $RM_MANAGER_INTERNAL_PORT }
+# Its debug monitors default to 38100/39100, inside the kernel's ephemeral range: a client
+# socket of another test holding that port once kept the manager from starting.
+aiomonitor-termui-port = $RM_MANAGER_MONITOR_PORT
+aiomonitor-webui-port = $((RM_MANAGER_MONITOR_PORT + 1))
 ssl-enabled = false
 ipc-base-path = "$RM_RUN/ipc"
 heartbeat-timeout = 40.0
@@ -145,6 +149,8 @@ rpc-listen-addr = { host = "127.0.0.1", port = $RM_AGENT_RPC_PORT }
 service-addr = { host = "127.0.0.1", port = $RM_AGENT_HTTP_PORT }
 ssl-enabled = false
 agent-sock-port = $RM_AGENT_SOCK_PORT
+aiomonitor-termui-port = $RM_AGENT_MONITOR_PORT
+aiomonitor-webui-port = $((RM_AGENT_MONITOR_PORT + 1))
 initial-resource-group-name = "default"
 pid-file = "$RM_RUN/agent/agent.pid"
 event-loop = "asyncio"

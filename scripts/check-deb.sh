@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Proves the Debian package: its metadata and runtime dependencies, its contents, then installs
 # it on this machine with apt, runs the installed `bai` and the installed app (under Xvfb, with a
-# screenshot in target/deb-check/), and purges it, checking nothing it brought is left behind.
+# screenshot in target/deb-check/), presses "Try the demo" in the installed app (through
+# tauri-driver, as the E2E suite does: tests/e2e/installed_demo.py) with no JupyterLab on PATH,
+# checks the explanation, lets the app install JupyterLab into its own folder, and reaches a
+# notebook window; then purges it, checking nothing it brought is left behind.
 #
 # Usage: scripts/check-deb.sh [path/to/package.deb]   (default: the one under target/release/bundle/deb)
-# Needs root (or sudo) for apt-get; installs desktop-file-utils if it is missing.
+# Needs root (or sudo) for apt-get; installs desktop-file-utils if it is missing. Needs the E2E
+# suite's tools (tests/e2e/run.sh installs them once: tauri-driver in $BAI_CACHE/tools, selenium
+# in $BAI_CACHE/e2e), WebKitWebDriver, python3 with venv, and pip's access to PyPI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -12,6 +17,7 @@ OUT=$ROOT/target/deb-check
 mkdir -p "$OUT"
 
 PKG_BIN=bai-launcher                                  # the app's binary, icon and WM class name
+DEMO_BIN=/usr/lib/backend-ai-launcher/bai-testkit     # the demo server "Try the demo" runs
 WINDOW_TITLE="Backend.AI Launcher"
 ICON_SIZES=(16x16 24x24 32x32 48x48 64x64 128x128 256x256 512x512)
 # Runtime libraries the app needs but loads without a DT_NEEDED entry (so dpkg-shlibdeps cannot
@@ -75,14 +81,15 @@ contents=$(dpkg-deb -c "$deb" | sed -E 's/^([^ ]+) +([^ ]+) +([^ ]+) +([^ ]+) +(
 sed 's/^/    /' <<<"$contents"
 mapfile -t pkg_paths < <(sed -E 's/^[^ ]+ [^ ]+ //; s#^\./#/#; s#^([^/])#/\1#; s#/$##' <<<"$contents" | sed '/^\/\?$/d')
 in_pkg() { printf '%s\n' "${pkg_paths[@]}" | grep -qxF "$1"; }
-for p in /usr/bin/$PKG_BIN /usr/bin/bai; do in_pkg "$p" || fail "$p is not in the package"; done
+for p in /usr/bin/$PKG_BIN /usr/bin/bai "$DEMO_BIN"; do in_pkg "$p" || fail "$p is not in the package"; done
+grep -E "^-rwxr-xr-x [0-9]+ (\./|/)?${DEMO_BIN#/}\$" <<<"$contents" >/dev/null || fail "$DEMO_BIN is not an executable file (0755) in the package"
 for s in "${ICON_SIZES[@]}"; do
   in_pkg "/usr/share/icons/hicolor/$s/apps/$PKG_BIN.png" || fail "no ${s} icon in the package"
 done
 in_pkg "/usr/share/icons/hicolor/scalable/apps/$PKG_BIN.svg" || fail "no scalable (SVG) icon in the package"
 desktop_file=$(printf '%s\n' "${pkg_paths[@]}" | grep -E '^/usr/share/applications/[^/]+\.desktop$' || true)
 [ "$(wc -l <<<"$desktop_file")" -eq 1 ] && [ -n "$desktop_file" ] || fail "expected one desktop entry, found: '$desktop_file'"
-ok "the app, bai, icons (${ICON_SIZES[*]} + scalable) and $desktop_file"
+ok "the app, bai, the demo server ($DEMO_BIN), icons (${ICON_SIZES[*]} + scalable) and $desktop_file"
 
 # Unpack once for the static checks below.
 x=$(mktemp -d)
@@ -102,7 +109,7 @@ ok "every PNG icon has the size of its directory"
 # come with libwebkit2gtk-4.1-0 and libgtk-3-0), so installing the package brings them all.
 mkdir -p "$x/shlibs/debian"
 printf 'Source: %s\n\nPackage: %s\nArchitecture: any\n' "$pkg" "$pkg" >"$x/shlibs/debian/control"
-shlibs=$(cd "$x/shlibs" && dpkg-shlibdeps -O -e"$x/root/usr/bin/$PKG_BIN" -e"$x/root/usr/bin/bai" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
+shlibs=$(cd "$x/shlibs" && dpkg-shlibdeps -O -e"$x/root/usr/bin/$PKG_BIN" -e"$x/root/usr/bin/bai" -e"$x/root$DEMO_BIN" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
 [ -n "$shlibs" ] || fail "dpkg-shlibdeps found no dependencies (is dpkg-dev installed?)"
 mapfile -t declared < <(relation_names "$depends" | tr '|' '\n' | sed 's/ //g' | sed '/^$/d')
 brought=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
@@ -218,6 +225,74 @@ kill "$app_pid" && wait "$app_pid" 2>/dev/null || true
 app_pid=""
 kill "$xvfb_pid" && wait "$xvfb_pid" 2>/dev/null || true
 xvfb_pid=""
+
+# --- "Try the demo" in the installed app ---------------------------------------------------------
+# The installed binary is driven the way the E2E suite drives a dev build: tauri-driver starts it
+# through WebKitWebDriver, which sets TAURI_WEBVIEW_AUTOMATION=true in its environment (wry
+# enables WebKit automation on that variable, in release builds too). The app keeps the same
+# throwaway user and PATH=/usr/bin:/bin, where there must be no JupyterLab: the first test checks
+# the explanation, the second installs JupyterLab through the app into that user's data dir.
+say "installed app: Try the demo (tauri-driver, tests/e2e/installed_demo.py)"
+BAI_CACHE=${BAI_CACHE:-$HOME/.cache/bai-launcher}
+tauri_driver=$BAI_CACHE/tools/bin/tauri-driver
+e2e_python=$BAI_CACHE/e2e/bin/python
+[ -x "$tauri_driver" ] && [ -x "$e2e_python" ] ||
+  fail "the E2E tools are missing ($tauri_driver, $e2e_python): run tests/e2e/run.sh once, which installs both"
+[ -x /usr/bin/WebKitWebDriver ] || fail "WebKitWebDriver is missing: run scripts/setup-system.sh (Debian: webkit2gtk-driver)"
+for p in /usr/bin/jupyter-lab /bin/jupyter-lab; do
+  [ ! -e "$p" ] || fail "$p exists: this check needs a PATH (/usr/bin:/bin) without JupyterLab"
+done
+demo_pids() {  # the packaged demo servers running now, by their executable
+  local d
+  for d in /proc/[0-9]*; do
+    [ "$(readlink "$d/exe" 2>/dev/null)" = "$DEMO_BIN" ] && echo "${d#/proc/}"
+  done
+  return 0
+}
+[ -z "$(demo_pids)" ] || fail "a packaged demo server runs already: $(demo_pids | tr '\n' ' ')"
+display=""
+for n in $(seq 90 99); do
+  if [ ! -e "/tmp/.X$n-lock" ] && [ ! -e "/tmp/.X11-unix/X$n" ]; then display=:$n; break; fi
+done
+[ -n "$display" ] || fail "no free X display in :90-:99"
+Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$OUT/xvfb-demo.log" 2>&1 &
+xvfb_pid=$!
+for _ in $(seq 50); do xdpyinfo -display "$display" >/dev/null 2>&1 && break; sleep 0.1; done
+port=4444
+while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 2)); done
+# pip's downloads are kept between runs (PIP_CACHE_DIR); the install itself is the app's.
+mkdir -p "$BAI_CACHE/pip"
+rm -f "$OUT"/[0-9][0-9]-*.png "$OUT/driver.pid"
+"${run_env[@]}" DISPLAY="$display" PIP_CACHE_DIR="$BAI_CACHE/pip" dbus-run-session -- \
+  bash -c 'echo $$ >"$0"; exec "$@"' "$OUT/driver.pid" \
+  "$tauri_driver" --port "$port" --native-port "$((port + 1))" >"$OUT/tauri-driver.log" 2>&1 &
+app_pid=$!  # dbus-run-session around tauri-driver; the app is started by the first test
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+driver_pid=$(cat "$OUT/driver.pid" 2>/dev/null) || fail "tauri-driver did not start (see $OUT/tauri-driver.log)"
+rm -f "$OUT/driver.pid"
+t0=$(date +%s)
+status=0
+E2E_APP=/usr/bin/$PKG_BIN E2E_WEBDRIVER="http://127.0.0.1:$port" E2E_OUT="$OUT" \
+  E2E_LOG_DIR="$home/.local/share/ai.backend.launcher/logs" BAI_CONFIG_DIR="$home/config" \
+  "$e2e_python" -m pytest -q -p no:cacheprovider tests/e2e/installed_demo.py 2>&1 |
+  sed 's/^/    /' || status=$?
+cat "$home/.local/share/ai.backend.launcher/logs/"* >"$OUT/app-demo.log" 2>/dev/null || true
+# tauri-driver, then what it started (WebKitWebDriver; the app has quit in the last test).
+driver_children=$(ps -o pid= --ppid "$driver_pid" 2>/dev/null || true)
+kill "$driver_pid" 2>/dev/null || true
+for p in $driver_children; do kill "$p" 2>/dev/null || true; done
+wait "$app_pid" 2>/dev/null || true
+app_pid=""
+kill "$xvfb_pid" && wait "$xvfb_pid" 2>/dev/null || true
+xvfb_pid=""
+left=$(demo_pids)
+if [ -n "$left" ]; then
+  for p in $left; do kill "$p" 2>/dev/null || true; done
+  fail "packaged demo servers left running after the app quit: $left"
+fi
+((status == 0)) || fail "Try the demo in the installed app (see the screenshots and app-demo.log in $OUT)"
+ok "Try the demo: the explanation without JupyterLab, the in-app install, a notebook window ($(( $(date +%s) - t0 ))s)"
+ls -1 "$OUT"/[0-9]*-*.png 2>/dev/null | sed "s|^$ROOT/|    screenshot: |"
 
 # --- purge --------------------------------------------------------------------------------------
 say "apt-get purge $pkg"

@@ -10,6 +10,7 @@ PKGS=(
   xvfb xauth imagemagick webkit2gtk-driver python3-gi gir1.2-webkit2-4.1
   dbus dbus-x11 gnome-keyring libsecret-tools keyutils x11-utils fonts-dejavu-core
   python3 python3-venv python3-pip
+  openssh-server openssh-client
 )
 
 missing=()

@@ -68,6 +68,9 @@ step "tunnel benchmark, small sizes (figures only; full sizes: crates/tunnel/REA
 BAI_BENCH_MB=32 BAI_BENCH_REQUESTS=300 BAI_BENCH_SDK="$BAI_CACHE/sdk" \
   cargo bench --locked -p bai-tunnel --bench tunnel_bench
 
+step "ssh benchmark: bai ssh-proxy against a direct ssh to the same sshd (figures only, about 15 s)"
+bash benches/ssh/run.sh --prebuilt
+
 step "desktop benchmark: start-up and idle memory against a minimal Tauri app (figures only)"
 bash benches/desktop/run.sh --prebuilt --runs 3
 

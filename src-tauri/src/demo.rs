@@ -1,10 +1,13 @@
 //! The demo endpoint: a `bai-testkit` child process (a Backend.AI-compatible server on
 //! 127.0.0.1) that a first-time user can try everything against. It prints one JSON line when
 //! ready; the app reads it, keeps the child, and stops it when the app quits.
+//!
+//! The Debian package installs it as `/usr/lib/backend-ai-launcher/bai-testkit` (beside
+//! `/usr/bin/bai-launcher`'s `../lib`); a source tree has it beside the app in `target/`.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
@@ -20,6 +23,40 @@ const READY_TIMEOUT: Duration = Duration::from_secs(30);
 const STOP_GRACE: Duration = Duration::from_secs(5);
 /// Lines of the child's stderr kept to explain a failed start.
 const STDERR_TAIL: usize = 20;
+
+/// The package's lib dir, relative to the app binary's dir (`/usr/bin` → `/usr/lib/…`).
+pub const PACKAGE_LIB_DIR: &str = "../lib/backend-ai-launcher";
+
+/// Where the demo server may be, for the app binary `exe`, in the order they are tried:
+/// beside it, then in the package's lib dir.
+pub fn testkit_candidates(exe: &Path) -> Vec<PathBuf> {
+    let name = format!("bai-testkit{}", std::env::consts::EXE_SUFFIX);
+    let Some(dir) = exe.parent() else {
+        return Vec::new();
+    };
+    let mut out = vec![dir.join(&name)];
+    if let Some(prefix) = dir.parent() {
+        out.push(prefix.join("lib/backend-ai-launcher").join(&name));
+    }
+    out
+}
+
+/// The first of [`testkit_candidates`] that is an executable file.
+pub fn find_testkit(exe: &Path) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    testkit_candidates(exe).into_iter().find(|p| {
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    })
+}
+
+/// What a user reads when this installation has no demo server.
+pub fn not_installed() -> CommandError {
+    CommandError::new(
+        "demo-unavailable",
+        "The demo is not part of this installation of the launcher. Add a profile for your \
+         Backend.AI cluster to get started.",
+    )
+}
 
 /// The ready line of `bai-testkit`.
 #[derive(Debug, Clone, Deserialize)]
@@ -40,21 +77,27 @@ pub struct DemoServer {
 }
 
 impl DemoServer {
-    /// Start `bin --jupyter auto` and wait for its ready line.
-    pub fn start(bin: &Path) -> Result<DemoServer, CommandError> {
+    /// Start `bin --jupyter auto` with `jupyter` as its JupyterLab and wait for its ready
+    /// line. This blocks for up to [`READY_TIMEOUT`]: call it off the async runtime.
+    pub fn start(bin: &Path, jupyter: &Path) -> Result<DemoServer, CommandError> {
         let unavailable = |detail: String| CommandError::new("demo-unavailable", detail);
         let mut child = Command::new(bin)
             .args(["--jupyter", "auto"])
+            .env(crate::demo_jupyter::JUPYTER_ENV, jupyter)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| {
-                unavailable(format!(
-                    "cannot start the demo server {} ({e}). Build it with `cargo build -p bai-testkit`, or set {} to its path",
-                    bin.display(),
-                    crate::state::TESTKIT_BIN_ENV
-                ))
+                tracing::warn!(bin = %bin.display(), "cannot start the demo server: {e}");
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    not_installed()
+                } else {
+                    unavailable(format!(
+                        "The demo server {} could not start ({e}).",
+                        bin.display()
+                    ))
+                }
             })?;
         let tail = Arc::new(Mutex::new(VecDeque::new()));
         if let Some(stderr) = child.stderr.take() {
@@ -148,5 +191,82 @@ impl DemoServer {
         }
         let _ = self.child.wait();
         tracing::info!(pid, "demo server stopped");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn exec(p: &Path) {
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, "#!/bin/sh\n").expect("write");
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+
+    #[test]
+    fn the_installed_app_finds_the_demo_server_in_the_packages_lib_dir() {
+        assert_eq!(
+            testkit_candidates(Path::new("/usr/bin/bai-launcher")),
+            [
+                PathBuf::from("/usr/bin/bai-testkit"),
+                PathBuf::from("/usr/lib/backend-ai-launcher/bai-testkit")
+            ]
+        );
+        let t = tempfile::tempdir().expect("tempdir");
+        let exe = t.path().join("usr/bin/bai-launcher");
+        exec(&exe);
+        assert_eq!(find_testkit(&exe), None, "nothing installed");
+        let lib = t.path().join("usr/lib/backend-ai-launcher/bai-testkit");
+        // Not executable: not a demo server.
+        std::fs::create_dir_all(lib.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&lib, "").expect("write");
+        assert_eq!(find_testkit(&exe), None);
+        exec(&lib);
+        assert_eq!(find_testkit(&exe), Some(lib));
+    }
+
+    #[test]
+    fn a_source_tree_build_uses_the_one_beside_the_app() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let exe = t.path().join("target/debug/bai-launcher");
+        let beside = t.path().join("target/debug/bai-testkit");
+        exec(&beside);
+        exec(&t.path().join("target/lib/backend-ai-launcher/bai-testkit"));
+        assert_eq!(find_testkit(&exe), Some(beside));
+    }
+
+    #[test]
+    fn a_missing_demo_server_is_explained_without_developer_tools() {
+        let e = not_installed();
+        assert_eq!(e.code, "demo-unavailable");
+        assert!(e.message.contains("not part of this installation"), "{e:?}");
+        for word in ["cargo", "build", "BAI_"] {
+            assert!(!e.message.contains(word), "{word} in {e:?}");
+        }
+    }
+
+    #[test]
+    fn the_demo_server_gets_the_jupyterlab_the_app_found() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let bin = t.path().join("fake-testkit");
+        // It reports the JupyterLab it was given as its "manager_url".
+        std::fs::write(
+            &bin,
+            r#"#!/bin/sh
+[ "$1 $2" = '--jupyter auto' ] || exit 3
+printf '{"manager_url": "%s", "webserver_url": "w", "access_key": "a", "secret_key": "s", "email": "e", "password": "p"}\n' "$BAI_TESTKIT_JUPYTER"
+exec sleep 60
+"#,
+        )
+        .expect("write");
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let server = DemoServer::start(&bin, Path::new("/opt/lab/bin/jupyter")).expect("started");
+        assert_eq!(server.info.manager_url, "/opt/lab/bin/jupyter");
+        server.stop();
+
+        let e = DemoServer::start(&t.path().join("absent"), Path::new("/x")).expect_err("absent");
+        assert_eq!(e, not_installed());
     }
 }

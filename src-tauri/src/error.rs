@@ -28,8 +28,7 @@ impl From<bai_core::Error> for CommandError {
     /// The core's message, except where it names a `bai …` command as the next step (the CLI
     /// still shows those): the app says which button to press instead. Same code either way.
     fn from(e: bai_core::Error) -> Self {
-        let message = app_words(&e).unwrap_or_else(|| e.to_string());
-        CommandError::new(e.code(), message)
+        app_problem(&e).into()
     }
 }
 
@@ -43,6 +42,9 @@ fn app_words(e: &bai_core::Error) -> Option<String> {
         Error::SecretMissing { profile, what, .. } => format!(
             "no {what} is stored for the profile {profile:?}: select it, press Edit and enter the {what} again"
         ),
+        Error::NoDefaultProfile => "Quick start uses the default profile, and there is none. Add a profile (or try the demo) and make it the default.".to_owned(),
+        Error::NoNotebookImage => "this cluster has no installed image that offers Jupyter: choose a quick-start image in Settings".to_owned(),
+        Error::NotOwnSession { .. } => "This session belongs to another user; the launcher only ends your own sessions.".to_owned(),
         Error::ActiveLoginSessionExists { .. } => "this account is already signed in elsewhere as many times as its limit allows. Sign in again and choose to sign the other session out: the oldest session elsewhere is then signed out".to_owned(),
         Error::ConfigIo {
             action,
@@ -74,6 +76,19 @@ fn app_words(e: &bai_core::Error) -> Option<String> {
             head[..cut].trim_end().to_owned()
         }
     })
+}
+
+/// The app's words for a core error in what the session service publishes (a list's or a
+/// launch's error): see [`bai_core::live::Wording`].
+pub fn app_problem(e: &bai_core::Error) -> bai_core::live::Problem {
+    let message = app_words(e).unwrap_or_else(|| e.to_string());
+    bai_core::live::Problem::new(e.code(), message)
+}
+
+impl From<bai_core::live::Problem> for CommandError {
+    fn from(p: bai_core::live::Problem) -> Self {
+        CommandError::new(p.code, p.message)
+    }
 }
 
 impl From<bai_secrets::Error> for CommandError {

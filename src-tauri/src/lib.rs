@@ -6,12 +6,14 @@
 //! - [`error`]: [`CommandError`], the `{code, message}` every command fails with
 //! - [`state`]: [`AppState`], the one place the shell keeps state
 //! - [`settings`]: the app's settings file; [`demo`]: the demo server child process
-//! - [`live`]: session watchers, launches, tunnels and notebook windows
+//! - [`live`]: how the app follows the session service (`bai_core::live`): the launcher
+//!   window, notifications and notebook windows; [`tray`] follows it too
 //! - [`navigation`]: where a notebook window may go (a pure, tested policy)
 //! - [`tray`], [`logging`]: the tray icon and the log file
 
 pub mod commands;
 pub mod demo;
+pub mod demo_jupyter;
 pub mod error;
 pub mod live;
 pub mod logging;
@@ -33,6 +35,9 @@ pub use commands::app_info::{ApiVersionRange, AppInfo, BuildProfile};
 pub use error::CommandError;
 pub use state::AppState;
 
+/// Start with the launcher window hidden, in the tray (what "start at login" runs).
+pub const MINIMIZED_ARG: &str = "--minimized";
+
 /// Label of the main window. The capability in `capabilities/launcher.json` grants the app
 /// commands to this label only, so keep the two in step.
 pub const LAUNCHER_WINDOW: &str = "launcher";
@@ -41,25 +46,50 @@ pub const LAUNCHER_WINDOW: &str = "launcher";
 /// builder with the plugins; tests pass `tauri::test::mock_builder()`, so they drive exactly the
 /// wiring the real app uses.
 pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
+    configure_with(builder, state, |_| Ok(()))
+}
+
+/// [`configure`], with what the real app also does at start-up (`extra`: logging, the tray)
+/// before the session service starts watching.
+pub fn configure_with<R: Runtime>(
+    builder: tauri::Builder<R>,
+    state: AppState,
+    extra: impl FnOnce(&tauri::AppHandle<R>) -> Result<(), Box<dyn std::error::Error>> + Send + 'static,
+) -> tauri::Builder<R> {
     builder
         .manage(state)
+        .setup(move |app| {
+            extra(app.handle())?;
+            start(app.handle());
+            Ok(())
+        })
         .invoke_handler(commands::handler())
         .on_window_event(|window, event| match event {
-            // Closing the launcher hides it: the app lives on in the tray until Quit.
-            WindowEvent::CloseRequested { api, .. } if window.label() == LAUNCHER_WINDOW => {
-                api.prevent_close();
-                if let Err(e) = window.hide() {
-                    tracing::warn!("could not hide the launcher window: {e}");
-                }
+            // Closing the launcher destroys it (its WebKit processes end with it); the app
+            // lives on in the tray until Quit, and the tray's "Show launcher" builds it anew.
+            WindowEvent::CloseRequested { .. } if window.label() == LAUNCHER_WINDOW => {
+                tray::launcher_closed(window.app_handle());
             }
             WindowEvent::CloseRequested { api, .. } if notebooks::is_notebook(window.label()) => {
-                live::terminate::close_requested(window, api);
+                live::close::close_requested(window, api);
             }
             WindowEvent::Destroyed if notebooks::is_notebook(window.label()) => {
                 notebooks::window_destroyed(window.app_handle(), window.label());
             }
             _ => {}
         })
+}
+
+/// Start the session service's followers, then the watchers. The app's setup calls this; tests
+/// on the mock runtime (whose event loop, which runs the setup, does not run) call it after
+/// building the app.
+pub fn start<R: Runtime>(app: &tauri::AppHandle<R>) {
+    // Every follower subscribes before anything is watched, so none misses an event.
+    live::follow(app);
+    tray::follow(app);
+    // The default profile is watched from the start: the tray lists its sessions.
+    let service = app.state::<AppState>().service.clone();
+    tauri::async_runtime::spawn(async move { service.sync().await });
 }
 
 /// When the process started (as near as the app can tell: the first call, made in `run`).
@@ -79,17 +109,17 @@ pub fn on_exit<R: Runtime>(app: &tauri::AppHandle<R>) {
     );
     if terminate {
         let open: Vec<(String, String)> = state
-            .live
+            .service
             .tunnels()
-            .values()
+            .iter()
             .map(|t| (t.profile_id.clone(), t.session_id.clone()))
             .collect();
-        let app = app.clone();
+        let service = state.service.clone();
         tauri::async_runtime::block_on(async move {
             for (profile, session) in open {
                 let ended = tokio::time::timeout(
                     std::time::Duration::from_secs(10),
-                    live::terminate::terminate(&app, &profile, &session),
+                    service.terminate(&profile, &session),
                 )
                 .await;
                 if !matches!(ended, Ok(Ok(()))) {
@@ -135,26 +165,33 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
-            None,
-        ))
-        .setup(|app| {
-            match app.path().app_log_dir() {
-                Ok(dir) => match logging::init(&dir) {
-                    Ok(guard) => {
-                        app.manage(LogGuard(guard));
-                    }
-                    Err(e) => eprintln!("Backend.AI Launcher: logging is off: {e}"),
-                },
-                Err(e) => eprintln!("Backend.AI Launcher: no log folder ({e}); logging is off"),
-            }
-            tracing::info!(version = env!("CARGO_PKG_VERSION"), "launcher started");
-            tray::install(app.handle())?;
-            // The default profile is watched from the start: the tray lists its sessions.
-            live::watcher::sync(app.handle());
-            quit_on_signals(app.handle().clone());
-            Ok(())
-        });
-    let app = match configure(builder, state).build(tauri::generate_context!()) {
+            // Started at login, the app waits in the tray rather than opening its window.
+            Some(vec![MINIMIZED_ARG]),
+        ));
+    let app = configure_with(builder, state, |app| {
+        match app.path().app_log_dir() {
+            Ok(dir) => match logging::init(&dir) {
+                Ok(guard) => {
+                    app.manage(LogGuard(guard));
+                }
+                Err(e) => eprintln!("Backend.AI Launcher: logging is off: {e}"),
+            },
+            Err(e) => eprintln!("Backend.AI Launcher: no log folder ({e}); logging is off"),
+        }
+        tracing::info!(version = env!("CARGO_PKG_VERSION"), "launcher started");
+        tray::install(app)?;
+        // The launcher window is made here, not from the config: started at login
+        // (`--minimized`), the app waits in the tray with no window and no WebKit process.
+        if std::env::args().any(|a| a == MINIMIZED_ARG) {
+            tracing::info!("started minimized: the launcher waits in the tray");
+        } else {
+            tray::show_launcher(app);
+        }
+        quit_on_signals(app.clone());
+        Ok(())
+    })
+    .build(tauri::generate_context!());
+    let app = match app {
         Ok(app) => app,
         Err(e) => {
             eprintln!("Backend.AI Launcher could not start: {e}");
@@ -162,11 +199,17 @@ pub fn run() {
         }
     };
     make_app_folders_private(app.handle());
-    app.run(|app, event| {
-        if let RunEvent::Exit = event {
+    app.run(|app, event| match event {
+        // The last window closed (the launcher, or a notebook with the launcher closed): the
+        // app stays in the tray. Quit (`app.exit`) asks with a code and is let through.
+        RunEvent::ExitRequested {
+            code: None, api, ..
+        } => api.prevent_exit(),
+        RunEvent::Exit => {
             tracing::info!("launcher exiting");
             on_exit(app);
         }
+        _ => {}
     });
 }
 

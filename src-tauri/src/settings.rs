@@ -38,6 +38,10 @@ pub struct AppSettings {
     /// Off unless the user turns it on.
     #[serde(default)]
     pub start_at_login: bool,
+    /// The first time the launcher window is closed, a notice says the app stays in the tray;
+    /// after that, closing says nothing.
+    #[serde(default)]
+    pub tray_notice_shown: bool,
 }
 
 fn format_version() -> i64 {
@@ -50,6 +54,7 @@ impl Default for AppSettings {
             version: FORMAT_VERSION,
             notebook_close: NotebookClose::default(),
             start_at_login: false,
+            tray_notice_shown: false,
         }
     }
 }

@@ -1,14 +1,16 @@
 //! The tray icon. On Linux, Tauri reports no clicks on the icon itself, so every action is a
 //! menu item, and each item calls a plain function here that tests (and the launcher's own
 //! buttons) call too. The menu is rebuilt from [`menu_model`] whenever sessions or profiles
-//! change, so it always shows what is current.
+//! change, so it always shows what is current: it follows the session service's events like
+//! the launcher window does ([`follow`]), and its actions ask the service.
 
 use tauri::menu::{CheckMenuItem, IsMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Runtime};
 
+use bai_core::live::{LiveEvent, Notice, NoticeKind};
+
 use crate::LAUNCHER_WINDOW;
-use crate::live::{launches, quick_start as qs, terminate, watcher};
 use crate::state::AppState;
 
 const TRAY_ID: &str = "main";
@@ -17,6 +19,7 @@ const QUIT: &str = "quit";
 const QUICK_START: &str = "quick-start";
 const OPEN: &str = "open|";
 const TERMINATE: &str = "terminate|";
+const VSCODE: &str = "vscode|";
 const DEFAULT: &str = "default|";
 
 /// The tray menu as data: what [`refresh`] turns into GTK/AppKit/Win32 menus, and what tests
@@ -54,9 +57,9 @@ pub fn menu_model<R: Runtime>(app: &AppHandle<R>) -> MenuModel {
         }
     };
     let mut running: Vec<RunningEntry> = state
-        .live
+        .service
         .snapshots()
-        .values()
+        .iter()
         .flat_map(|snap| {
             snap.sessions
                 .iter()
@@ -99,6 +102,19 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     }
     tray.build(app)?;
     Ok(())
+}
+
+/// Follow the session service: the menu is rebuilt when a watched list or the set of watched
+/// profiles changes.
+pub fn follow<R: Runtime>(app: &AppHandle<R>) {
+    crate::live::on_events(app, "tray", |app, event| {
+        if matches!(
+            event,
+            LiveEvent::SessionsChanged(_) | LiveEvent::WatchedChanged
+        ) {
+            refresh(app);
+        }
+    });
 }
 
 /// Rebuild the tray menu from the current state (no-op without a tray, e.g. in tests).
@@ -152,6 +168,13 @@ fn build_menu<R: Runtime>(app: &AppHandle<R>, model: &MenuModel) -> tauri::Resul
         )?)?;
         sub.append(&MenuItem::with_id(
             app,
+            format!("{VSCODE}{key}"),
+            "Open in VS Code",
+            true,
+            None::<&str>,
+        )?)?;
+        sub.append(&MenuItem::with_id(
+            app,
             format!("{TERMINATE}{key}"),
             "Terminate",
             true,
@@ -199,6 +222,8 @@ pub fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
         _ => {
             if let Some((p, s)) = id.strip_prefix(OPEN).and_then(pair) {
                 open_session(app, p, s);
+            } else if let Some((p, s)) = id.strip_prefix(VSCODE).and_then(pair) {
+                open_in_vscode(app, p, s);
             } else if let Some((p, s)) = id.strip_prefix(TERMINATE).and_then(pair) {
                 terminate_session(app, p, s);
             } else if let Some(p) = id.strip_prefix(DEFAULT) {
@@ -212,14 +237,17 @@ pub fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
 pub fn quick_start<R: Runtime>(app: &AppHandle<R>) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        if let Err(e) = qs::quick_start(&app).await {
+        let state = app.state::<AppState>();
+        if let Err(e) = crate::commands::sessions::quick_start_now(&state).await {
             tracing::warn!(code = %e.code, "quick start from the tray failed: {}", e.message);
             show_launcher(&app);
-            crate::live::notify::send(
+            crate::live::notify::show(
                 &app,
-                crate::live::notify::NotificationKind::LaunchFailed,
-                "Quick start failed",
-                &e.message,
+                &Notice {
+                    kind: NoticeKind::LaunchFailed,
+                    title: "Quick start failed".into(),
+                    body: e.message,
+                },
             );
         }
     });
@@ -229,12 +257,30 @@ pub fn quick_start<R: Runtime>(app: &AppHandle<R>) {
 pub fn open_session<R: Runtime>(app: &AppHandle<R>, profile_id: String, session_id: String) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        if launches::focus_open(&app, &session_id) {
-            return;
+        let service = app.state::<AppState>().service.clone();
+        if let Err(e) = service.open(&profile_id, &session_id, None).await {
+            tracing::warn!(code = e.code(), "open from the tray failed: {e}");
         }
-        if let Err(e) = crate::commands::sessions::open(&app, &profile_id, &session_id, None).await
+    });
+}
+
+/// Tray "Open in VS Code" of a running session; a failure (no `code`, say) shows the launcher
+/// with a notice of what to do.
+pub fn open_in_vscode<R: Runtime>(app: &AppHandle<R>, profile_id: String, session_id: String) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let state = app.state::<AppState>();
+        if let Err(e) = crate::commands::vscode::open(&app, &state, &profile_id, &session_id).await
         {
-            tracing::warn!("open from the tray failed: {e}");
+            tracing::warn!(code = %e.code, "open in VS Code from the tray failed: {}", e.message);
+            crate::live::notify::show(
+                &app,
+                &Notice {
+                    kind: NoticeKind::LaunchFailed,
+                    title: "Could not open VS Code".into(),
+                    body: e.message,
+                },
+            );
         }
     });
 }
@@ -243,8 +289,9 @@ pub fn open_session<R: Runtime>(app: &AppHandle<R>, profile_id: String, session_
 pub fn terminate_session<R: Runtime>(app: &AppHandle<R>, profile_id: String, session_id: String) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        if let Err(e) = terminate::terminate(&app, &profile_id, &session_id).await {
-            tracing::warn!("terminate from the tray failed: {e}");
+        let service = app.state::<AppState>().service.clone();
+        if let Err(e) = service.terminate(&profile_id, &session_id).await {
+            tracing::warn!(code = e.code(), "terminate from the tray failed: {e}");
         }
     });
 }
@@ -256,7 +303,8 @@ pub fn set_default_profile<R: Runtime>(app: &AppHandle<R>, profile_id: &str) {
         Ok(p) => tracing::info!(profile = %p.name, "default profile set from the tray"),
         Err(e) => tracing::warn!("could not set the default profile: {e}"),
     }
-    watcher::sync(app);
+    let service = state.service.clone();
+    tauri::async_runtime::spawn(async move { service.sync().await });
     // The launcher shows the default badge: let it reload the list.
     use tauri::Emitter;
     if let Err(e) = app.emit_to(LAUNCHER_WINDOW, "profiles-changed", ()) {
@@ -264,17 +312,69 @@ pub fn set_default_profile<R: Runtime>(app: &AppHandle<R>, profile_id: &str) {
     }
 }
 
-/// Show, restore and focus the launcher window (tray item, second app start).
+/// Show, restore and focus the launcher window (tray item, second app start), building it from
+/// its entry in tauri.conf.json when it is closed.
 pub fn show_launcher<R: Runtime>(app: &AppHandle<R>) {
-    let Some(window) = app.get_webview_window(LAUNCHER_WINDOW) else {
-        tracing::warn!("no launcher window to show");
-        return;
+    let window = match app.get_webview_window(LAUNCHER_WINDOW) {
+        Some(w) => w,
+        None => {
+            let config = app
+                .config()
+                .app
+                .windows
+                .iter()
+                .find(|w| w.label == LAUNCHER_WINDOW)
+                .cloned();
+            let built = config
+                .ok_or_else(|| "tauri.conf.json declares no launcher window".to_owned())
+                .and_then(|c| {
+                    tauri::WebviewWindowBuilder::from_config(app, &c)
+                        .and_then(|b| b.build())
+                        .map_err(|e| e.to_string())
+                });
+            match built {
+                Ok(w) => w,
+                Err(e) => {
+                    tracing::warn!("could not open the launcher window: {e}");
+                    return;
+                }
+            }
+        }
     };
     for result in [window.unminimize(), window.show(), window.set_focus()] {
         if let Err(e) = result {
             tracing::warn!("could not show the launcher window: {e}");
         }
     }
+}
+
+/// The launcher window is closing (the app stays in the tray until Quit). The first time, a
+/// notice says so; returns whether it was given.
+pub fn launcher_closed<R: Runtime>(app: &AppHandle<R>) -> bool {
+    tracing::info!("launcher window closed; the app stays in the tray");
+    let state = app.state::<AppState>();
+    let Ok(loaded) = state.settings.load() else {
+        return false;
+    };
+    if loaded.settings.tray_notice_shown {
+        return false;
+    }
+    crate::live::notify::show(
+        app,
+        &Notice {
+            kind: NoticeKind::StillRunning,
+            title: "Backend.AI Launcher is still running".into(),
+            body: "It stays in the tray with your sessions. Choose Show launcher there to open it again, or Quit to leave.".into(),
+        },
+    );
+    let seen = crate::settings::AppSettings {
+        tray_notice_shown: true,
+        ..loaded.settings
+    };
+    if let Err(e) = state.settings.save(&seen) {
+        tracing::warn!("could not remember the tray notice: {e}");
+    }
+    true
 }
 
 /// Quit: `RunEvent::Exit` then ends tunnels (and sessions, per the settings).

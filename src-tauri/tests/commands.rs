@@ -602,8 +602,9 @@ fn fake_testkit(dir: &Path, kit: &TestKit, pid_file: &Path) -> std::path::PathBu
     std::fs::write(
         &script,
         format!(
-            "#!/bin/sh\necho $$ > '{}'\n[ \"$1 $2\" = '--jupyter auto' ] || exit 3\necho '{}'\nexec sleep 600\n",
+            "#!/bin/sh\necho $$ >> '{}'\n[ \"$1 $2\" = '--jupyter auto' ] || exit 3\n[ \"$BAI_TESTKIT_JUPYTER\" = '{}' ] || exit 4\necho '{}'\nexec sleep 600\n",
             pid_file.display(),
+            dir.join("jupyter").display(),
             line
         ),
     )
@@ -630,7 +631,14 @@ fn the_demo_starts_adds_one_profile_and_stops_on_shut_down() {
     let bin_dir = tempfile::tempdir().expect("tempdir");
     let pid_file = bin_dir.path().join("pid");
     let script = fake_testkit(bin_dir.path(), &s.kit, &pid_file);
-    let t = app_with(|st| st.with_testkit_bin(&script));
+    // The JupyterLab the app found is what the demo server gets (the script checks).
+    let jupyter = bin_dir.path().join("jupyter");
+    std::fs::copy(&script, &jupyter).expect("a stand-in jupyter");
+    let lookup = bai_launcher::demo_jupyter::JupyterLookup {
+        explicit: Some(jupyter.clone()),
+        ..Default::default()
+    };
+    let t = app_with(|st| st.with_testkit_bin(&script).with_jupyter_lookup(lookup));
     let w = launcher(&t.app);
 
     let demo = ok(&w, "start_demo", json!({}));
@@ -664,14 +672,12 @@ fn the_demo_starts_adds_one_profile_and_stops_on_shut_down() {
 }
 
 #[test]
-fn a_missing_demo_binary_says_how_to_get_it() {
+fn a_missing_demo_binary_is_not_part_of_this_installation() {
     let t = app_with(|st| st.with_testkit_bin("/nonexistent/bai-testkit"));
     let e = call(&launcher(&t.app), "start_demo", json!({})).expect_err("missing");
     assert_eq!(e["code"], "demo-unavailable");
-    assert!(
-        e["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("cargo build -p bai-testkit")),
-        "{e}"
-    );
+    let m = e["message"].as_str().unwrap_or_default();
+    // A desktop user has no cargo: the words say what is so, not how to build it.
+    assert!(m.contains("not part of this installation"), "{e}");
+    assert!(!m.contains("cargo"), "{e}");
 }

@@ -28,15 +28,7 @@ fn ok(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Value {
 }
 
 fn add_profile(w: &WebviewWindow<MockRuntime>, kit: &TestKit) -> String {
-    let added = ok(
-        w,
-        "add_profile",
-        json!({"input": {
-            "name": "Lab", "endpoint": kit.manager_url(), "kind": "api",
-            "accessKey": ADMIN_ACCESS_KEY, "secret": ADMIN_SECRET_KEY,
-        }}),
-    );
-    added["id"].as_str().expect("an id").to_owned()
+    add_lab_profile(w, &kit.manager_url())
 }
 
 /// The create call's `config` for the session `name`, once the launch has made it.
@@ -226,8 +218,8 @@ fn wait_ended(w: &WebviewWindow<MockRuntime>, launch: &str) -> String {
 /// no tunnel and no watcher behind, and only a bounded tail of ended launches and notifications.
 #[test]
 fn two_hundred_ended_launches_leave_only_a_bounded_tail() {
+    use bai_core::live::{KEPT_ENDED_LAUNCHES, KEPT_NOTICES};
     use bai_launcher::AppState;
-    use bai_launcher::live::{KEPT_ENDED_LAUNCHES, KEPT_NOTIFICATIONS};
     use tauri::Manager;
 
     let s = server();
@@ -244,54 +236,83 @@ fn two_hundred_ended_launches_leave_only_a_bounded_tail() {
         }}),
     );
     let id = added["id"].as_str().expect("an id").to_owned();
-    let live = &t.app.state::<AppState>().live;
+    let live = &t.app.state::<AppState>().service;
 
-    s.kit.control().fail_next(
-        FaultRule::new(
-            "/session",
-            FaultKind::Status {
-                status: 400,
-                type_slug: "invalid-request".into(),
-                title: "Refused for the test".into(),
-                error_code: None,
-            },
-        )
-        .method("POST")
-        .times(100),
-    );
     let mut first = None;
-    for i in 0..200 {
-        let launch = ok(
-            &w,
-            "launch_session",
-            json!({"profileId": id, "input": {"image": "python", "name": format!("soak-{i}")}}),
+    let mut n = 0;
+    // `fail` launches the cluster refuses, then `cancel` launches cancelled by the user.
+    let mut run = |fail: u32, cancel: u32| {
+        s.kit.control().fail_next(
+            FaultRule::new(
+                "/session",
+                FaultKind::Status {
+                    status: 400,
+                    type_slug: "invalid-request".into(),
+                    title: "Refused for the test".into(),
+                    error_code: None,
+                },
+            )
+            .method("POST")
+            .times(fail),
         );
-        let launch = launch.as_str().expect("a launch id").to_owned();
-        first.get_or_insert_with(|| launch.clone());
-        if i >= 100 {
-            ok(&w, "cancel_launch", json!({"launchId": launch}));
+        for i in 0..fail + cancel {
+            let launch = ok(
+                &w,
+                "launch_session",
+                json!({"profileId": id, "input": {"image": "python", "name": format!("soak-{n}")}}),
+            );
+            n += 1;
+            let launch = launch.as_str().expect("a launch id").to_owned();
+            first.get_or_insert_with(|| launch.clone());
+            if i >= fail {
+                ok(&w, "cancel_launch", json!({"launchId": launch}));
+            }
+            let phase = wait_ended(&w, &launch);
+            let expected = if i < fail { "failed" } else { "cancelled" };
+            assert_eq!(phase, expected, "launch {n}");
+            let c = live.counts();
+            assert!(c.ended_launches <= KEPT_ENDED_LAUNCHES, "{c:?}");
+            assert!(c.notices <= KEPT_NOTICES, "{c:?}");
         }
-        let phase = wait_ended(&w, &launch);
-        let expected = if i < 100 { "failed" } else { "cancelled" };
-        assert_eq!(phase, expected, "launch {i}");
-        let c = live.counts();
-        assert!(c.ended_launches <= KEPT_ENDED_LAUNCHES, "{c:?}");
-        assert!(c.notifications <= KEPT_NOTIFICATIONS, "{c:?}");
-    }
+    };
+    // A warm-up (allocator arenas, connection pools, the bounded tails filled), then the soak:
+    // what the app holds after it is what it held before, within 10%.
+    run(20, 20);
+    let before = rss_kib();
+    run(100, 100);
+    let after = rss_kib();
+    println!(
+        "RSS before the soak {before} KiB, after {after} KiB ({:.3}x)",
+        after as f64 / before as f64
+    );
+    assert!(
+        after * 10 <= before * 11,
+        "RSS grew from {before} KiB to {after} KiB over 200 launches"
+    );
 
     let c = live.counts();
     assert_eq!(c.running_launches, 0, "{c:?}");
     assert_eq!(c.ended_launches, KEPT_ENDED_LAUNCHES, "{c:?}");
     assert_eq!(c.tunnels, 0, "{c:?}");
-    assert_eq!(c.notifications, KEPT_NOTIFICATIONS, "{c:?}");
+    assert_eq!(c.notices, KEPT_NOTICES, "{c:?}");
     // A profile is no longer polled once its launches have ended: only the default one is.
     assert_eq!(c.watchers, 1, "{c:?}");
     assert!(c.snapshots <= 1, "{c:?}");
     // What the app said about them names no CLI command.
-    for n in live.notifications() {
+    for n in live.notices() {
         assert!(!n.body.contains("`bai "), "{n:?}");
     }
     // The oldest ended launch is forgotten; the newest still shows its result.
     let e = call(&w, "launch_status", json!({"launchId": first.unwrap()})).expect_err("pruned");
     assert_eq!(e["code"], "not-found", "{e}");
+}
+
+/// This process's resident memory (Linux), in KiB.
+fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("a VmRSS line")
 }

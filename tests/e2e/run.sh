@@ -11,7 +11,7 @@ ROOT=$PWD
 export BAI_CACHE=${BAI_CACHE:-$HOME/.cache/bai-launcher}
 TOOLS="$BAI_CACHE/tools"
 VENV="$BAI_CACHE/e2e"
-REQUIREMENTS=("selenium==4.51.0" "pytest==9.2.0")
+REQUIREMENTS=("selenium==4.51.0" "pytest==9.2.0" "python-xlib==0.33")
 started=$(date +%s)
 say() { printf '==> [%3ss] %s\n' "$(( $(date +%s) - started ))" "$*"; }
 
@@ -48,6 +48,9 @@ export E2E_APP="$ROOT/target/debug/bai-launcher"
 export E2E_TESTKIT="$ROOT/target/debug/bai-testkit"
 # The JupyterLab behind the phase-2 testkit (scripts/python-env.sh jupyter installs it).
 export E2E_JUPYTER="${BAI_TESTKIT_JUPYTER:-$BAI_CACHE/jupyter/bin/jupyter}"
+# The app's "Try the demo" finds JupyterLab the way the installed app does: this is the one
+# it is given (without it, the demo explains what to install; tests/e2e/installed_demo.py).
+export BAI_TESTKIT_JUPYTER="$E2E_JUPYTER"
 export E2E_OUT="$OUT"
 export E2E_TAURI_DRIVER="$TOOLS/bin/tauri-driver"
 export E2E_PYTHON="$VENV/bin/python"

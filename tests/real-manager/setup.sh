@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepares the real Backend.AI manager + dummy agent harness (see README.md):
-#   1. Debian packages (PostgreSQL 15, Redis, etcd) if missing,
+#   1. Debian packages (PostgreSQL 15, Redis, etcd, OpenSSH) if missing,
 #   2. a Python 3.13 venv with the pinned manager, agent and client in $BAI_CACHE/realmgr/venv,
 #   3. the JupyterLab venv (scripts/python-env.sh jupyter) that start.sh serves the apps from,
 #   4. configs, RPC keys, database schema + fixtures and etcd keys in the run directory.
@@ -35,6 +35,8 @@ ensure_debian_packages() {
   command -v redis-server >/dev/null || missing+=(redis-server)
   command -v etcd >/dev/null || missing+=(etcd-server)
   command -v etcdctl >/dev/null || missing+=(etcd-client)
+  [ -x /usr/sbin/sshd ] || [ -n "${REALMGR_SSHD:-}" ] || missing+=(openssh-server)
+  command -v ssh-keygen >/dev/null || missing+=(openssh-client)
   [ ${#missing[@]} -eq 0 ] && return 0
   [ "$(id -u)" = 0 ] || rm_die "missing Debian packages: ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root"
   rm_log "installing ${missing[*]} (apt)"

@@ -6,6 +6,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$RM_DIR/lib/services.sh"
+source "$RM_DIR/lib/sshd.sh"
 
 started=$(date +%s)
 [ -x "$RM_CLI" ] || rm_die "no venv at $RM_VENV; run $RM_DIR/setup.sh first"
@@ -54,6 +55,9 @@ if ! jupyter_up; then
   printf '%s\n' $! >"$RM_RUN/jupyter/launcher.pid"
 fi
 
+# OpenSSH's sshd serves the sessions' sshd app (lib/sshd.sh).
+sshd_start
+
 if ! manager_up; then
   (cd "$RM_RUN/mgr" &&
     exec setsid "$RM_CLI" mgr -f "$RM_RUN/mgr/manager.toml" start-server \
@@ -79,6 +83,7 @@ if ! rm_pid_alive "$RM_RUN/agent/launcher.pid"; then
   rm_psql -d backend -qc "update agents set status = 'LOST' where status = 'ALIVE'"
   (cd "$RM_RUN/agent" &&
     PYTHONPATH="$RM_DIR/agentpatch" REALMGR_DUMMY_APPS="$RM_DUMMY_APPS" \
+      REALMGR_DUMMY_HOME="$(rm_session_home)" \
       exec setsid "$RM_CLI" ag -f "$RM_RUN/agent/agent.toml" start-server \
       >"$RM_RUN/agent/agent.log" 2>&1 </dev/null) &
   printf '%s\n' $! >"$RM_RUN/agent/launcher.pid"
@@ -87,6 +92,7 @@ rm_wait 120 agent_alive || fail agent "$RM_RUN/agent/agent.log"
 agent_s=$(($(date +%s) - started))
 rm_wait 60 jupyter_up || fail JupyterLab "$RM_RUN/jupyter/jupyter.log"
 rm_wait 60 web_up || fail webserver "$RM_RUN/web/web.log"
+rm_wait 20 sshd_up || fail sshd "$RM_RUN/sshd/sshd.log"
 
 # The superadmin keypair from fixtures/30-keypairs.json; BAI_REALMGR_* add what tests need
 # beyond the official client's BACKEND_* variables.
@@ -106,8 +112,10 @@ export BAI_REALMGR_JUPYTER_PORT=$RM_JUPYTER_PORT
 export BAI_REALMGR_CLI=$RM_CLI
 export BAI_REALMGR_RUN=$RM_RUN
 export BAI_REALMGR_WEB_ENDPOINT=http://127.0.0.1:$RM_WEB_PORT
+export BAI_REALMGR_SSHD_PORT=$RM_SSHD_PORT
+export BAI_REALMGR_SESSION_HOME=$(rm_session_home)
 EOF
 rm_log "manager up after ${manager_s} s, agent ALIVE after ${agent_s} s, all up after $(($(date +%s) - started)) s"
 rm_log "manager http://127.0.0.1:$RM_MANAGER_PORT (API ${RM_BAI_VERSION}), webserver http://127.0.0.1:$RM_WEB_PORT, JupyterLab http://127.0.0.1:$RM_JUPYTER_PORT"
 rm_log "client env: . $RM_CLIENT_ENV   CLI: $RM_CLI"
-rm_log "logs: $RM_RUN/{mgr/manager.log,web/web.log,agent/agent.log,jupyter/jupyter.log,pgsock/postgres.log,redis.log,etcd.log}"
+rm_log "logs: $RM_RUN/{mgr/manager.log,web/web.log,agent/agent.log,jupyter/jupyter.log,sshd/sshd.log,pgsock/postgres.log,redis.log,etcd.log}"

@@ -17,6 +17,7 @@ rm_stop_group "$RM_RUN/agent/launcher.pid" agent
 rm_stop_group "$RM_RUN/web/launcher.pid" webserver
 rm_stop_group "$RM_RUN/mgr/launcher.pid" manager
 rm_stop_group "$RM_RUN/jupyter/launcher.pid" JupyterLab
+rm_stop_group "$RM_RUN/sshd/launcher.pid" sshd
 [ "${1:-}" = --keep-services ] || services_stop
 
 left=$(pgrep -af -- "$RM_RUN" || true)

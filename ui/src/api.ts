@@ -56,6 +56,8 @@ type Command =
   | "get_settings"
   | "save_settings"
   | "start_demo"
+  | "demo_setup"
+  | "install_demo_jupyter"
   | "ui_ready"
   | "watch_sessions"
   | "launch_options"
@@ -64,7 +66,8 @@ type Command =
   | "cancel_launch"
   | "open_session"
   | "terminate_session"
-  | "quick_start";
+  | "quick_start"
+  | "open_in_vscode";
 
 /** Turns whatever `invoke` rejected with into an {@link ApiError}. */
 export function toApiError(raw: unknown): ApiError {
@@ -277,6 +280,38 @@ export function startDemo(): Promise<Profile> {
   return call<Profile>("start_demo");
 }
 
+/** The error code of a demo that cannot start because JupyterLab is not installed. */
+export const DEMO_NEEDS_JUPYTERLAB = "demo-needs-jupyterlab";
+
+/** Where the app's JupyterLab install is (mirrors `demo_jupyter::InstallPhase`). */
+export type DemoInstallPhase = "idle" | "creatingVenv" | "installing" | "done" | "failed";
+
+/** What the demo needs and has (mirrors `commands::demo::DemoSetupView`). */
+export interface DemoSetup {
+  /** The `jupyter` the demo runs, when there is one. */
+  jupyterlab: string | null;
+  source: "env" | "appVenv" | "path" | null;
+  /** When there is none: what it is for and what to run. */
+  explanation: string | null;
+  /** The exact commands that install it where the launcher looks. */
+  commands: string[];
+  /** Where "Install JupyterLab" puts it. */
+  venvDir: string | null;
+  /** Whether the launcher can install it itself (python3 is there). */
+  canInstall: boolean;
+  install: { phase: DemoInstallPhase; lines: string[]; error: string | null };
+}
+
+/** What the demo needs (JupyterLab) and how an install is going. */
+export function demoSetup(): Promise<DemoSetup> {
+  return call<DemoSetup>("demo_setup");
+}
+
+/** Installs JupyterLab for the demo into the launcher's own folder; the user asked for it. */
+export function installDemoJupyter(): Promise<DemoSetup> {
+  return call<DemoSetup>("install_demo_jupyter", { consent: true });
+}
+
 /** Tells the shell the UI has rendered (the startup benchmark reads its log line). */
 export function uiReady(): Promise<number> {
   return call<number>("ui_ready");
@@ -301,6 +336,8 @@ export interface Session {
   /** Slot → amount, e.g. `{cpu: "1", mem: "1073741824"}`. */
   resources: Record<string, string>;
   apps: string[];
+  /** It offers SSH: "VS Code" opens it over the session's own tunnel. */
+  ssh: boolean;
   /** A notebook window of it is open. */
   open: boolean;
 }
@@ -406,6 +443,11 @@ export function openSession(
   appName?: string,
 ): Promise<string | null> {
   return call<string | null>("open_session", { profileId, sessionId, appName: appName ?? null });
+}
+
+/** Opens a running session's home in VS Code over SSH (through the session's own tunnel). */
+export function openInVsCode(profileId: string, sessionId: string): Promise<string> {
+  return call<string>("open_in_vscode", { profileId, sessionId });
 }
 
 export function terminateSession(profileId: string, sessionId: string): Promise<void> {

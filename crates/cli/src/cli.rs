@@ -195,6 +195,50 @@ Examples:
   bai demo --launch                         # also start the quick-start notebook
   bai demo --no-profile --port 8090")]
     Demo(DemoArgs),
+    /// SSH ProxyCommand: carry one SSH connection over the session's signed tcpproxy
+    /// WebSocket (app `sshd`) on stdin/stdout. No local port is opened.
+    #[command(after_help = "\
+Examples:
+  bai ssh-config                            # writes Host entries that use it
+  ssh -o ProxyCommand='bai ssh-proxy work my-notebook' work@my-notebook
+PROFILE is a profile name, or `env` for the BACKEND_* variables.")]
+    SshProxy {
+        /// The profile (or `env` for the BACKEND_* variables).
+        profile: String,
+        /// The session's name or id.
+        session: String,
+    },
+    /// Open a shell in a session (or run CMD) with the system `ssh`, through the session's
+    /// private tunnel and this device's key.
+    #[command(after_help = "\
+Examples:
+  bai ssh my-notebook
+  bai ssh my-notebook -- nvidia-smi
+  bai ssh my-notebook --print-config        # the generated config's path, for ssh -F / sftp -F")]
+    Ssh(SshArgs),
+    /// Write `Host bai-<profile>-<session>` entries for your running sessions to
+    /// ~/.ssh/config.d/bai (and include it from ~/.ssh/config, once, with your consent).
+    #[command(after_help = "\
+Examples:
+  bai ssh-config                            # asks before touching ~/.ssh/config
+  bai ssh-config --yes                      # then: ssh bai-work-my-notebook, sftp, scp, VS Code
+  bai ssh-config --no-include               # only the managed file")]
+    SshConfig(SshConfigArgs),
+    /// This device's SSH keys (one per profile): list them, or revoke one.
+    #[command(
+        subcommand,
+        after_help = "\
+Examples:
+  bai ssh-keys list
+  bai ssh-keys revoke -p work"
+    )]
+    SshKeys(SshKeysCmd),
+    /// Open a session in VS Code (Remote - SSH): writes its Host entry and runs
+    /// `code --remote ssh-remote+bai-<profile>-<session> /home/work`.
+    #[command(after_help = "\
+Examples:
+  bai code my-notebook --yes")]
+    Code(CodeArgs),
     /// Print a shell completion script.
     #[command(after_help = "\
 Examples:
@@ -205,6 +249,68 @@ Examples:
         /// The shell to write the script for.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+}
+
+/// `bai ssh`.
+#[derive(Debug, Clone, Args)]
+pub struct SshArgs {
+    /// The session's name or id.
+    pub session: String,
+    /// The user in the session (Backend.AI kernels run as `work`).
+    #[arg(long, env = "BAI_SSH_USER", default_value = "work")]
+    pub user: String,
+    /// Print the generated SSH config's path (for `ssh -F`, `sftp -F`, `scp -F`) instead of
+    /// connecting.
+    #[arg(long)]
+    pub print_config: bool,
+    /// The command to run instead of a shell (after `--`).
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+/// `bai ssh-config`.
+#[derive(Debug, Clone, Args)]
+pub struct SshConfigArgs {
+    /// The user in the sessions (Backend.AI kernels run as `work`).
+    #[arg(long, env = "BAI_SSH_USER", default_value = "work")]
+    pub user: String,
+    /// Add the `Include` line to ~/.ssh/config without asking.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Never touch ~/.ssh/config; only write the managed file.
+    #[arg(long, conflicts_with = "yes")]
+    pub no_include: bool,
+}
+
+/// `bai code`.
+#[derive(Debug, Clone, Args)]
+pub struct CodeArgs {
+    /// The session's name or id.
+    pub session: String,
+    #[command(flatten)]
+    pub config: SshConfigArgs,
+}
+
+/// `bai ssh-keys`.
+#[derive(Debug, Subcommand)]
+pub enum SshKeysCmd {
+    /// List this device's SSH keys and the sessions each went into (offline).
+    #[command(after_help = "\
+Examples:
+  bai ssh-keys list
+  bai ssh-keys list --json")]
+    List,
+    /// Take this device's key of a profile out of every session it went into, then delete it
+    /// (the next `bai ssh` makes a new one).
+    #[command(after_help = "\
+Examples:
+  bai ssh-keys revoke -p work
+  bai ssh-keys revoke -p work --keep-file   # only take it out of the sessions")]
+    Revoke {
+        /// Keep the key files on this device.
+        #[arg(long)]
+        keep_file: bool,
     },
 }
 

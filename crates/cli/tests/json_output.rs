@@ -361,6 +361,21 @@ async fn every_command_prints_json_that_fits_its_schema() {
         .env("BACKEND_ENDPOINT", &endpoint)
         .env("BACKEND_ACCESS_KEY", AK)
         .env("BACKEND_SECRET_KEY", SK);
+    let ssh_dir = d.join("ssh-json");
+    let ssh_bai = Bai::offline(&d)
+        .env("BACKEND_ENDPOINT", &endpoint)
+        .env("BACKEND_ACCESS_KEY", AK)
+        .env("BACKEND_SECRET_KEY", SK)
+        .env("HOME", &ssh_dir.join("home").to_string_lossy())
+        .env("BAI_DATA_DIR", &ssh_dir.join("data").to_string_lossy())
+        .env(
+            "PATH",
+            &format!(
+                "{}:{}",
+                ssh_dir.join("bin").display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        );
     let launched = first_object(
         "launch",
         Live::spawn(
@@ -404,6 +419,7 @@ async fn every_command_prints_json_that_fits_its_schema() {
         ok("apps", j(&["apps", "json-1"]), &mut seen);
         ok("images", j(&["images", "--all"]), &mut seen);
         ok("presets", j(&["presets"]), &mut seen);
+        ssh_commands(&ssh_bai, &ssh_dir, &mut seen);
         let t = ok("terminate", j(&["terminate", "json-1"]), &mut seen);
         assert_eq!(t["outcome"], "terminated", "{t}");
         let again = ok("terminate", j(&["terminate", "json-1"]), &mut seen);
@@ -455,4 +471,33 @@ async fn every_command_prints_json_that_fits_its_schema() {
             .collect();
     let missed: Vec<_> = all.difference(&seen).collect();
     assert!(missed.is_empty(), "schemas no run checked: {missed:?}");
+}
+
+/// The SSH commands (none of them needs sshd: the key goes in through the session file API),
+/// with a stand-in `code`.
+fn ssh_commands(bai: &Bai, dir: &Path, seen: &mut BTreeSet<String>) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir.join("home")).expect("home");
+    std::fs::create_dir_all(dir.join("bin")).expect("bin");
+    std::fs::write(dir.join("bin/code"), "#!/bin/sh\nexit 0\n").expect("code");
+    std::fs::set_permissions(dir.join("bin/code"), std::fs::Permissions::from_mode(0o755))
+        .expect("chmod");
+    let j = |args: &[&str]| {
+        let mut a = vec!["--json"];
+        a.extend_from_slice(args);
+        bai.run(&a, "")
+    };
+    let c = ok("ssh-config", j(&["ssh-config", "--yes"]), seen);
+    assert_eq!(c["hosts"][0]["host"], "bai-env-json-1", "{c}");
+    let p = ok("ssh", j(&["ssh", "json-1", "--print-config"]), seen);
+    assert_eq!(p["host"], "bai-env-json-1", "{p}");
+    let v = ok("code", j(&["code", "json-1"]), seen);
+    assert_eq!(v["exit_code"], 0, "{v}");
+    let l = ok("ssh-keys-list", j(&["ssh-keys", "list"]), seen);
+    assert_eq!(l["items"][0]["profile"], "env", "{l}");
+    // The proxy prints no JSON of its own: only its error is JSON.
+    err(&j(&["ssh-proxy", "env", "no-such-session"]), 1, "not-found");
+    seen.insert("ssh-proxy".into());
+    let r = ok("ssh-keys-revoke", j(&["ssh-keys", "revoke"]), seen);
+    assert_eq!(r["sessions"][0]["outcome"], "removed", "{r}");
 }

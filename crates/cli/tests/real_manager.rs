@@ -4,6 +4,9 @@
 //! file (BACKEND_* = the manager, superadmin keypair) and runs them one at a time.
 
 mod common;
+// SSH and SFTP through `bai ssh-proxy`, with this suite's helpers.
+#[path = "real_manager/ssh.rs"]
+mod ssh;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};

@@ -5,9 +5,11 @@
 //! again with the stored password if the user asked to remember it, and otherwise say
 //! "log in again" (`login-required`).
 
+use std::sync::Arc;
+
 use secrecy::SecretString;
 
-use bai_secrets::{Secret, SecretKind, SecretRef, SecretStore};
+use bai_secrets::{MemoryStore, Secret, SecretKind, SecretRef, SecretStore};
 
 use crate::client::webserver::LoginOptions;
 use crate::client::{Client, ClientConfig, Credentials, TlsOptions};
@@ -77,6 +79,62 @@ pub async fn connect(profile: &Profile, secrets: &dyn SecretStore) -> Result<Cli
         }
         EndpointKind::Webserver => connect_webserver(profile, cfg, secrets).await,
     }
+}
+
+/// [`connect`] for a running front end: the profile's secrets are read once, on the blocking
+/// pool (the OS keyring is a synchronous D-Bus call that may wait on an unlock prompt), and a
+/// new login session a re-login brings is written back there as well.
+pub async fn connect_shared(profile: &Profile, secrets: Arc<dyn SecretStore>) -> Result<Client> {
+    let mut kinds = vec![];
+    match profile.kind {
+        EndpointKind::Api => kinds.push(SecretKind::SecretKey),
+        EndpointKind::Webserver => {
+            kinds.push(SecretKind::LoginSession);
+            if profile.remember_password {
+                kinds.push(SecretKind::Password);
+            }
+        }
+    }
+    let refs: Vec<SecretRef> = kinds
+        .into_iter()
+        .map(|k| SecretRef::new(&profile.id, k))
+        .collect();
+    let store = secrets.clone();
+    let read = crate::offload::blocking(move || {
+        refs.into_iter()
+            .map(|r| {
+                let v = store.get(&r)?;
+                Ok((r, v))
+            })
+            .collect::<Result<Vec<_>>>()
+    })
+    .await?;
+    let staged = MemoryStore::new();
+    for (r, v) in &read {
+        if let Some(v) = v {
+            staged.set(r, v)?;
+        }
+    }
+    let client = connect(profile, &staged).await;
+    let mut writes = Vec::new();
+    for (r, before) in read {
+        let now = staged.get(&r)?;
+        if let Some(now) = now
+            && before.as_ref().map(Secret::expose) != Some(now.expose())
+        {
+            writes.push((r, now));
+        }
+    }
+    if !writes.is_empty() {
+        crate::offload::blocking(move || {
+            for (r, v) in &writes {
+                secrets.set(r, v)?;
+            }
+            Ok(())
+        })
+        .await?;
+    }
+    client
 }
 
 async fn connect_webserver(

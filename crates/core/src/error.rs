@@ -212,6 +212,31 @@ pub enum Error {
         /// Whether the session was destroyed because of the cancel.
         destroyed: bool,
     },
+
+    #[error("this session belongs to another user: only your own sessions are ended")]
+    NotOwnSession { session: String },
+
+    #[error("there is no default profile: quick start uses the default profile")]
+    NoDefaultProfile,
+
+    #[error("this cluster has no installed image that offers Jupyter: set a quick-start image")]
+    NoNotebookImage,
+
+    #[error("internal error: {detail}. Please report it")]
+    Internal { detail: String },
+
+    /// This device's SSH key, the session's `authorized_keys` or the SSH config files.
+    #[error("{detail}")]
+    Ssh { detail: String },
+
+    /// A program the SSH commands run is not installed.
+    #[error("`{program}` was not found: {hint}")]
+    ProgramMissing { program: String, hint: String },
+
+    #[error(
+        "launch {launch} has ended and its details are no longer kept: its session, if it has one, is in the profile's list of sessions"
+    )]
+    LaunchNotKnown { launch: String },
 }
 
 /// The credentials an [`Error::AuthFailed`] is about.
@@ -358,6 +383,13 @@ impl Error {
             Error::AppNotReady { .. } => "launch-app-not-ready",
             Error::AppFailed { .. } => "launch-app-failed",
             Error::LaunchCancelled { .. } => "launch-cancelled",
+            Error::NotOwnSession { .. } => "not-own-session",
+            Error::NoDefaultProfile => "no-default-profile",
+            Error::NoNotebookImage => "no-notebook-image",
+            Error::LaunchNotKnown { .. } => "not-found",
+            Error::Internal { .. } => "internal",
+            Error::Ssh { .. } => "ssh",
+            Error::ProgramMissing { .. } => "program-missing",
         }
     }
 

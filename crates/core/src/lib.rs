@@ -10,18 +10,23 @@
 //! - [`resources`]: resource amounts (cpu, mem, ...) checked in one place
 //! - [`presets`]: resource presets, their fit, and what one asks a create call for
 //! - [`text`]: server text made safe to print on a terminal
+//! - [`live`]: the session service a running front end follows (watchers, launches, tunnels)
+//! - [`offload`]: blocking calls kept off the async runtime
 
 pub mod account;
 pub mod client;
 pub mod endpoint;
 pub mod error;
 pub mod launch;
+pub mod live;
 pub mod logging;
+pub mod offload;
 pub mod presets;
 pub mod private_fs;
 pub mod profile;
 pub mod resources;
 pub mod signing;
+pub mod ssh;
 pub mod text;
 pub mod version;
 

@@ -17,6 +17,7 @@ mod problem;
 mod resources;
 mod server;
 pub mod sessions;
+mod sshd;
 mod state;
 mod stream;
 mod tls;
@@ -41,6 +42,7 @@ pub use jupyter::{
     JUPYTER_ENV, JupyterProcess, find_executable as find_jupyter, venv_dir as jupyter_venv_dir,
 };
 pub use sessions::Status;
+pub use sshd::{SSHD_ENV, find_sshd};
 pub use tls::TlsMaterial;
 
 use state::{AppState, Shared};
@@ -225,6 +227,27 @@ impl TestKit {
         self.state.jupyter.process().await
     }
 
+    /// The home directory of a session (its `/home/work`, where `.ssh/authorized_keys` is),
+    /// made on first use.
+    pub fn session_home(&self, name_or_id: &str) -> Option<std::path::PathBuf> {
+        let (id, ak) = {
+            let w = self.state.world();
+            let s = w
+                .sessions
+                .iter()
+                .rev()
+                .find(|s| s.id.to_string() == name_or_id || s.name == name_or_id)?;
+            (s.id, s.access_key.clone())
+        };
+        let registered = sshd::registered_key(&self.state, &ak);
+        self.state.sshd.home(id, registered.as_deref()).ok()
+    }
+
+    /// The 127.0.0.1 address of each session's running sshd, by session id.
+    pub async fn sshd_addresses(&self) -> std::collections::HashMap<uuid::Uuid, SocketAddr> {
+        self.state.sshd.addresses().await
+    }
+
     /// Stops accepting, gives open streams a moment, then stops JupyterLab.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
@@ -239,6 +262,7 @@ impl TestKit {
             }
         }
         self.state.jupyter.stop().await;
+        self.state.sshd.kill_now();
     }
 }
 
@@ -249,5 +273,6 @@ impl Drop for TestKit {
             t.abort();
         }
         self.state.jupyter.kill_now();
+        self.state.sshd.kill_now();
     }
 }

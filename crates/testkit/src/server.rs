@@ -14,7 +14,7 @@ use crate::control::record_and_fault;
 use crate::problem::Problem;
 use crate::sessions::rest as sess;
 use crate::state::AppState;
-use crate::{control, events, gql, resources, stream};
+use crate::{control, events, gql, resources, sshd, stream};
 
 /// `GET /`: the anonymous version probe.
 pub async fn hello() -> Response {
@@ -63,6 +63,17 @@ pub fn api_router(state: AppState) -> Router {
         .route("/folders", get(resources::folders))
         .route("/config/resource-slots", get(resources::resource_slots))
         .route("/auth/role", get(resources::role))
+        .route(
+            "/auth/ssh-keypair",
+            get(sshd::get_ssh_keypair)
+                .patch(sshd::generate_ssh_keypair)
+                .post(sshd::upload_ssh_keypair),
+        )
+        .route("/session/{name}/upload", post(sshd::upload))
+        .route(
+            "/session/{name}/download_single",
+            post(sshd::download_single),
+        )
         .route_layer(from_fn_with_state(state.clone(), require_auth));
     authed
         .route("/", get(hello))

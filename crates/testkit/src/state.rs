@@ -37,6 +37,8 @@ pub struct Shared {
     /// Woken on every control change so held sessions re-check.
     pub changed: Notify,
     pub jupyter: Jupyter,
+    /// The sessions' sshd servers and homes (the `sshd` app).
+    pub sshd: crate::sshd::Sshds,
     /// Required on every `/__testkit` request; fresh for each start.
     pub control_token: ControlToken,
 }
@@ -65,6 +67,8 @@ pub struct World {
     pub drop_after_bytes: Option<u64>,
     pub app_targets: HashMap<String, SocketAddr>,
     pub requests: Vec<RecordedRequest>,
+    /// Access key → its registered SSH key pair (`/auth/ssh-keypair`).
+    pub ssh_keypairs: HashMap<String, crate::sshd::SshKeypair>,
 }
 
 impl Shared {
@@ -77,6 +81,7 @@ impl Shared {
         };
         Shared {
             jupyter: Jupyter::new(config.jupyter),
+            sshd: crate::sshd::Sshds::new(),
             config,
             clock_offset: AtomicI64::new(0),
             world: Mutex::new(world),

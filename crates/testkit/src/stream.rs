@@ -101,6 +101,20 @@ pub async fn proxy(
                 }
             }
         }
+        None if !reject && app == "sshd" => {
+            match crate::sshd::sshd_target(&state, session.id, &caller.access_key).await {
+                Ok(addr) => Some(Target::Tcp(addr)),
+                Err(e) => {
+                    tracing::warn!("{e}");
+                    return Err(Problem::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal-server-error",
+                        "Failed to launch the app service",
+                    )
+                    .msg(e));
+                }
+            }
+        }
         None => None,
     };
     let plan = Plan {
@@ -201,7 +215,13 @@ where
                 }
                 // Text frames carry nothing; pings are answered by the WebSocket layer.
                 Some(Ok(Message::Text(_) | Message::Ping(_) | Message::Pong(_))) => {}
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => {
+                Some(Ok(Message::Close(_))) => {
+                    // Answer the close (the reply is queued; closing sends it), as aiohttp does.
+                    let _ = app_w.shutdown().await;
+                    let _ = sink.close().await;
+                    return;
+                }
+                Some(Err(_)) | None => {
                     let _ = app_w.shutdown().await;
                     return;
                 }

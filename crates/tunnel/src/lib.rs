@@ -30,6 +30,7 @@ pub mod serve;
 mod shared;
 pub mod spares;
 pub mod stats;
+pub mod tcp_stream;
 pub mod tunnel;
 pub mod wsio;
 

@@ -10,11 +10,12 @@ use bai_core::client::{Client, ClientConfig, CreateSession, Credentials, login};
 use bai_core::launch::{LaunchRequest, Launcher, ReusePolicy};
 use bai_core::{Endpoint, EndpointKind};
 use bai_secrets::Secret;
-use bai_testkit::{ADMIN_EMAIL, ADMIN_PASSWORD, Config, JupyterMode, Schedule};
+use bai_testkit::{ADMIN_EMAIL, ADMIN_PASSWORD};
 use bai_tunnel::WsTunnelOpener;
 use common::http::{Conn, app_server, authorize};
+use common::jupyter::{Lab, execute_request, execute_result, lab};
 use common::*;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
@@ -78,107 +79,25 @@ async fn a_webserver_launch_tunnels_through_func() {
 
 #[tokio::test]
 async fn jupyterlab_end_to_end_page_and_kernel_through_the_tunnel() {
-    let Some(exe) = bai_testkit::find_jupyter() else {
-        // In CI a missing prerequisite is a failure, never a skip.
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "no jupyter executable in CI (set {} or run `bash scripts/python-env.sh jupyter`)",
-            bai_testkit::JUPYTER_ENV
-        );
-        eprintln!(
-            "SKIPPED: no jupyter executable (set {} or run `bash scripts/python-env.sh jupyter`)",
-            bai_testkit::JUPYTER_ENV
-        );
-        return;
-    };
-    eprintln!("using {}", exe.display());
-    let kit = kit_with(Config {
-        jupyter: JupyterMode::Auto,
-        schedule: Schedule::uniform(Duration::from_millis(20)),
-        ..Config::default()
-    })
-    .await;
-    let launcher = Launcher::new(client(&kit), Arc::new(WsTunnelOpener::default()));
-    let ready = launcher
-        .launch(request(None))
-        .result()
-        .await
-        .expect("JupyterLab ready");
-    assert_eq!(ready.app, "jupyterlab");
-    let addr = ready.tunnel.local_addr();
-    let cookie = authorize(ready.auth_url().expose()).await;
-
-    let mut c = Conn::open(addr, Some(&cookie)).await.expect("connect");
-    let lab = c.get("/lab", false).await.expect("GET /lab");
-    assert_eq!(lab.status, 200);
-    assert!(lab.text().contains("JupyterLab"), "not JupyterLab's page");
-
-    // JupyterLab's XSRF cookie, as its own front end sends it back.
-    let xsrf = lab
-        .headers
-        .iter()
-        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
-        .find_map(|(_, v)| v.strip_prefix("_xsrf="))
-        .map(|v| v.split(';').next().unwrap_or_default().to_owned());
-    let (cookies, xsrf_header) = match &xsrf {
-        Some(x) => (
-            format!("{cookie}; _xsrf={x}"),
-            format!("X-XSRFToken: {x}\r\n"),
-        ),
-        None => (cookie.clone(), String::new()),
-    };
-    let body = r#"{"name":"python3"}"#;
-    c.send_raw(
-        format!(
-            "POST /api/kernels HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookies}\r\nOrigin: http://{addr}\r\n{xsrf_header}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        )
-        .as_bytes(),
-    )
-    .await
-    .expect("send");
-    let created = c.read_response(false).await.expect("kernel created");
-    assert_eq!(created.status, 201, "{}", created.text());
-    let kernel: serde_json::Value = serde_json::from_slice(&created.body).expect("json");
-    let kid = kernel["id"].as_str().expect("kernel id");
-
-    let mut req = format!("ws://{addr}/api/kernels/{kid}/channels")
+    let Some(lab) = lab().await else { return };
+    let kernel = lab.start_kernel().await;
+    let addr = lab.addr;
+    let mut req = format!("ws://{addr}{}", Lab::channels_path(&kernel))
         .into_client_request()
         .expect("request");
     req.headers_mut()
-        .insert("Cookie", cookies.parse().expect("cookie header"));
+        .insert("Cookie", lab.cookies.parse().expect("cookie header"));
     req.headers_mut()
         .insert("Origin", format!("http://{addr}").parse().expect("origin"));
     let (mut ws, _) = tokio_tungstenite::connect_async(req)
         .await
         .expect("kernel WebSocket through the tunnel");
     let msg_id = "launcher-exec-1";
-    let exec = serde_json::json!({
-        "header": {"msg_id": msg_id, "username": "t", "session": "launcher-test",
-                   "msg_type": "execute_request", "version": "5.3", "date": "2026-01-01T00:00:00Z"},
-        "parent_header": {}, "metadata": {}, "channel": "shell",
-        "content": {"code": "1+1", "silent": false, "store_history": false,
-                    "user_expressions": {}, "allow_stdin": false, "stop_on_error": true},
-    });
-    ws.send(Message::Text(exec.to_string().into()))
+    ws.send(Message::Text(execute_request(msg_id, "1+1").into()))
         .await
         .expect("execute_request");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    let result = loop {
-        let m = tokio::time::timeout_at(deadline, ws.next())
-            .await
-            .expect("execute_result within 60 s")
-            .expect("stream open")
-            .expect("frame");
-        if let Message::Text(t) = m {
-            let v: serde_json::Value = serde_json::from_str(&t).expect("json");
-            if v["msg_type"] == "execute_result" && v["parent_header"]["msg_id"] == msg_id {
-                break v["content"]["data"]["text/plain"].clone();
-            }
-        }
-    };
+    let result = execute_result(&mut ws, msg_id, Duration::from_secs(60)).await;
     assert_eq!(result, "2");
-    assert!(ready.tunnel.stats().connections_total >= 3);
-    ready.tunnel.close();
-    kit.shutdown().await;
+    assert!(lab.ready.tunnel.stats().connections_total >= 3);
+    lab.shutdown().await;
 }

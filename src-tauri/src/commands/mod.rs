@@ -8,6 +8,7 @@ pub mod profiles;
 pub mod sessions;
 pub mod settings;
 pub mod views;
+pub mod vscode;
 
 pub use names::COMMANDS;
 
@@ -31,6 +32,8 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         settings::get_settings,
         settings::save_settings,
         demo::start_demo,
+        demo::demo_setup,
+        demo::install_demo_jupyter,
         app_info::ui_ready,
         sessions::watch_sessions,
         sessions::launch_options,
@@ -40,5 +43,6 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         sessions::open_session,
         sessions::terminate_session,
         sessions::quick_start,
+        vscode::open_in_vscode,
     ]
 }

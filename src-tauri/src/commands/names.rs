@@ -18,6 +18,8 @@ pub const COMMANDS: &[&str] = &[
     "get_settings",
     "save_settings",
     "start_demo",
+    "demo_setup",
+    "install_demo_jupyter",
     "ui_ready",
     "watch_sessions",
     "launch_options",
@@ -27,4 +29,5 @@ pub const COMMANDS: &[&str] = &[
     "open_session",
     "terminate_session",
     "quick_start",
+    "open_in_vscode",
 ];

@@ -22,12 +22,26 @@ use crate::state::AppState;
 
 #[tauri::command]
 pub async fn list_profiles(state: State<'_, AppState>) -> Result<ProfileListView, CommandError> {
-    list(&state)
+    let (profiles, secrets) = (state.profiles.clone(), state.secrets.clone());
+    off_runtime(move || list(&profiles, secrets.as_ref())).await
+}
+
+/// Run `f` on the blocking pool: the profile store takes a file lock, and the OS keyring is a
+/// synchronous D-Bus call that may wait on an unlock prompt; neither may hold a runtime worker.
+pub async fn off_runtime<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, CommandError> + Send + 'static,
+) -> Result<T, CommandError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| CommandError::new("internal", format!("a background task failed: {e}")))?
 }
 
 /// The list view; a keyring that cannot be read is reported once, not per profile.
-pub fn list(state: &AppState) -> Result<ProfileListView, CommandError> {
-    let loaded = state.profiles.load()?;
+pub fn list(
+    store: &bai_core::profile::ProfileStore,
+    secret_store: &dyn SecretStore,
+) -> Result<ProfileListView, CommandError> {
+    let loaded = store.load()?;
     let mut warnings = loaded.report.warnings.clone();
     if let Some(aside) = &loaded.report.moved_aside {
         warnings.push(format!(
@@ -39,7 +53,7 @@ pub fn list(state: &AppState) -> Result<ProfileListView, CommandError> {
     let mut keyring_error = None;
     let mut profiles = Vec::new();
     for p in loaded.list() {
-        let secrets = keyring_error.is_none().then_some(state.secrets.as_ref());
+        let secrets = keyring_error.is_none().then_some(secret_store);
         let view = match ProfileView::new(p, default_id.as_deref(), secrets) {
             Ok(v) => v,
             Err(e) => {
@@ -57,15 +71,15 @@ pub fn list(state: &AppState) -> Result<ProfileListView, CommandError> {
     })
 }
 
-/// The view of the profile with this id, as stored now.
-pub fn view(state: &AppState, id: &str) -> Result<ProfileView, CommandError> {
-    let loaded = state.profiles.load()?;
-    let p = loaded.get(id)?;
-    ProfileView::new(
-        p,
-        loaded.file.default.as_deref(),
-        Some(state.secrets.as_ref()),
-    )
+/// The view of the profile with this id, as stored now (read off the runtime's threads).
+pub async fn view(state: &AppState, id: &str) -> Result<ProfileView, CommandError> {
+    let (store, secrets, id) = (state.profiles.clone(), state.secrets.clone(), id.to_owned());
+    off_runtime(move || {
+        let loaded = store.load()?;
+        let p = loaded.get(&id)?;
+        ProfileView::new(p, loaded.file.default.as_deref(), Some(secrets.as_ref()))
+    })
+    .await
 }
 
 fn draft(input: &ProfileInput) -> Result<ProfileDraft, CommandError> {
@@ -138,7 +152,9 @@ pub async fn add(state: &AppState, input: ProfileInput) -> Result<ProfileView, C
         return Err(e);
     }
     tracing::info!(profile = %profile.name, kind = %profile.kind, "profile added");
-    view(state, &profile.id)
+    // A new default profile is watched (the tray lists it); the tray's profile menu follows.
+    state.service.sync().await;
+    view(state, &profile.id).await
 }
 
 /// Keep the secret the form sent: the secret key of an API profile; for a webserver profile,
@@ -208,7 +224,7 @@ pub async fn update(
         state.profiles.set_default(&updated.id)?;
     }
     tracing::info!(profile = %updated.name, login_cleared = edited.login_session_cleared, "profile updated");
-    view(state, &updated.id)
+    view(state, &updated.id).await
 }
 
 #[tauri::command]
@@ -219,15 +235,19 @@ pub async fn rename_profile(
 ) -> Result<ProfileView, CommandError> {
     let p = state.profiles.rename(&id, &new_name)?;
     tracing::info!(profile = %p.name, "profile renamed");
-    view(&state, &p.id)
+    state.service.sync().await;
+    view(&state, &p.id).await
 }
 
 #[tauri::command]
 pub async fn remove_profile(state: State<'_, AppState>, id: String) -> Result<(), CommandError> {
     let removed = state.profiles.remove(&id)?;
+    // Its watcher stops and its list goes from the tray.
+    state.service.sync().await;
     // The profile is gone; secrets left behind are harmless, and `orphan_secrets` (and
     // `bai profile secrets --orphans`) find them.
-    if let Err(e) = state.secrets.delete_profile(&removed.id) {
+    let (secrets, gone) = (state.secrets.clone(), removed.id.clone());
+    if let Err(e) = off_runtime(move || Ok(secrets.delete_profile(&gone)?)).await {
         tracing::warn!(profile = %removed.name, "secrets not deleted: {e}");
     }
     tracing::info!(profile = %removed.name, "profile removed");
@@ -240,7 +260,8 @@ pub async fn set_default_profile(
     id: String,
 ) -> Result<ProfileView, CommandError> {
     let p = state.profiles.set_default(&id)?;
-    view(&state, &p.id)
+    state.service.sync().await;
+    view(&state, &p.id).await
 }
 
 #[tauri::command]
@@ -253,7 +274,7 @@ pub async fn test_connection(
 
 pub async fn test(state: &AppState, id: &str) -> Result<ConnectionReport, CommandError> {
     let profile = state.profiles.load()?.get(id)?.clone();
-    let client = account::connect(&profile, state.secrets.as_ref()).await?;
+    let client = account::connect_shared(&profile, state.secrets.clone()).await?;
     let info = client.server_info().await?;
     let negotiated = client.api_version().await?;
     let user = client.current_user().await?;

@@ -1,75 +1,58 @@
-//! Session and launch commands. Lists reach the UI as `sessions-changed` events from the
-//! watchers, launches as `launch-progress` events; these commands start and stop things.
+//! Session and launch commands. Lists reach the UI as `sessions-changed` events and launches
+//! as `launch-progress` events (see `crate::live::to_launcher`); these commands only ask the
+//! session service to start and stop things.
 
 use std::collections::BTreeMap;
 
-use bai_core::account;
 use bai_core::client::Client;
 use bai_core::launch::ReusePolicy;
+use bai_core::live::{LaunchInput, LaunchView, QuickStartView, SessionsSnapshot, Target};
 use bai_core::presets;
 use serde::Serialize;
 use serde_json::Value;
-use tauri::{AppHandle, Runtime, State};
+use tauri::State;
 
 use crate::error::CommandError;
-use crate::live::launches::{self, LaunchInput, Target};
-use crate::live::views::{LaunchView, QuickStartView, SessionsSnapshot};
-use crate::live::{quick_start as qs, terminate, watcher};
 use crate::state::AppState;
 
 /// Show this profile's sessions (or none): its watcher runs while shown and pushes
 /// `sessions-changed`. Returns the last known list, if any, at once.
 #[tauri::command]
-pub async fn watch_sessions<R: Runtime>(
-    app: AppHandle<R>,
+pub async fn watch_sessions(
+    state: State<'_, AppState>,
     profile_id: Option<String>,
 ) -> Result<Option<SessionsSnapshot>, CommandError> {
-    Ok(watcher::watch(&app, profile_id))
+    Ok(state.service.watch(profile_id).await)
 }
 
 #[tauri::command]
-pub async fn terminate_session<R: Runtime>(
-    app: AppHandle<R>,
+pub async fn terminate_session(
+    state: State<'_, AppState>,
     profile_id: String,
     session_id: String,
 ) -> Result<(), CommandError> {
-    terminate::terminate(&app, &profile_id, &session_id).await
+    Ok(state.service.terminate(&profile_id, &session_id).await?)
 }
 
 /// Open a running session's app in a notebook window: the open window if there is one (returns
 /// `None`), else a launch attaching to it (returns its id).
 #[tauri::command]
-pub async fn open_session<R: Runtime>(
-    app: AppHandle<R>,
+pub async fn open_session(
+    state: State<'_, AppState>,
     profile_id: String,
     session_id: String,
     app_name: Option<String>,
 ) -> Result<Option<String>, CommandError> {
-    open(&app, &profile_id, &session_id, app_name).await
-}
-
-pub async fn open<R: Runtime>(
-    app: &AppHandle<R>,
-    profile_id: &str,
-    session_id: &str,
-    app_name: Option<String>,
-) -> Result<Option<String>, CommandError> {
-    if launches::focus_open(app, session_id) {
-        return Ok(None);
-    }
-    let target = Target::Existing {
-        session: session_id.to_owned(),
-        app: app_name,
-    };
-    launches::start(app, profile_id, target, false)
-        .await
-        .map(Some)
+    Ok(state
+        .service
+        .open(&profile_id, &session_id, app_name)
+        .await?)
 }
 
 /// Start a launch from the form; returns its id at once.
 #[tauri::command]
-pub async fn launch_session<R: Runtime>(
-    app: AppHandle<R>,
+pub async fn launch_session(
+    state: State<'_, AppState>,
     profile_id: String,
     input: LaunchInput,
 ) -> Result<String, CommandError> {
@@ -83,29 +66,48 @@ pub async fn launch_session<R: Runtime>(
         input: Box::new(input),
         reuse: ReusePolicy::CreateNew,
     };
-    launches::start(&app, &profile_id, target, false).await
+    Ok(state
+        .service
+        .start_launch(&profile_id, target, false)
+        .await?)
 }
 
 #[tauri::command]
-pub async fn launch_status<R: Runtime>(
-    app: AppHandle<R>,
+pub async fn launch_status(
+    state: State<'_, AppState>,
     launch_id: String,
 ) -> Result<LaunchView, CommandError> {
-    launches::status(&app, &launch_id)
+    Ok(state.service.launch_status(&launch_id)?)
 }
 
 #[tauri::command]
-pub async fn cancel_launch<R: Runtime>(
-    app: AppHandle<R>,
+pub async fn cancel_launch(
+    state: State<'_, AppState>,
     launch_id: String,
 ) -> Result<(), CommandError> {
-    launches::cancel(&app, &launch_id)
+    Ok(state.service.cancel_launch(&launch_id)?)
 }
 
 /// The tray's "Quick start", for the launcher's button.
 #[tauri::command]
-pub async fn quick_start<R: Runtime>(app: AppHandle<R>) -> Result<QuickStartView, CommandError> {
-    qs::quick_start(&app).await
+pub async fn quick_start(state: State<'_, AppState>) -> Result<QuickStartView, CommandError> {
+    quick_start_now(&state).await
+}
+
+/// Quick start, in the app's words: a bad amount or a preset the cluster does not offer comes
+/// from the settings, so the message says where to change it.
+pub async fn quick_start_now(state: &AppState) -> Result<QuickStartView, CommandError> {
+    state.service.quick_start().await.map_err(|e| {
+        let e = CommandError::from(e);
+        if e.code == "invalid-input" {
+            CommandError::new(
+                e.code,
+                format!("{}; change the quick start in Settings", e.message),
+            )
+        } else {
+            e
+        }
+    })
 }
 
 /// What the launch form offers on a profile's cluster.
@@ -157,7 +159,7 @@ pub async fn launch_options(
     profile_id: String,
 ) -> Result<LaunchOptions, CommandError> {
     let profile = state.profiles.load()?.get(&profile_id)?.clone();
-    let client = account::connect(&profile, state.secrets.as_ref()).await?;
+    let client = bai_core::account::connect_shared(&profile, state.secrets.clone()).await?;
     // Images are the one part a launch cannot do without: their error is the command's.
     let images = client.images().await?;
     let mut out = LaunchOptions {

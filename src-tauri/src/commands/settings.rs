@@ -78,10 +78,12 @@ pub fn save(state: &AppState, input: SettingsInput) -> Result<SettingsView, Comm
             state.profiles.replace(p)?;
         }
     }
+    // What the page does not show (the tray notice seen) is kept as it was.
+    let before = state.settings.load()?.settings;
     state.settings.save(&AppSettings {
         notebook_close: input.notebook_close,
         start_at_login: input.start_at_login,
-        ..AppSettings::default()
+        ..before
     })?;
     view(state)
 }

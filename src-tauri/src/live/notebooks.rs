@@ -4,6 +4,10 @@
 //! `target=_blank` link or `window.open`, made only on a user gesture) to the same origin
 //! becomes another notebook window and one to the web opens the system browser; each profile
 //! gets its own webview data directory (0700) so cookies stay per cluster.
+//!
+//! The windows follow the session service: a ready tunnel opens one, a session that ended on
+//! the server turns its windows to the status page, one the app ended closes them; each window
+//! opened or closed is reported back to the service, which closes a tunnel with its last window.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -12,7 +16,8 @@ use bai_core::private_fs::private_dir;
 use tauri::webview::NewWindowResponse;
 use tauri::{AppHandle, Manager, Runtime, Url, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
 
-use super::OpenTunnel;
+use bai_core::live::{LiveEvent, OpenTunnel};
+
 use crate::error::CommandError;
 use crate::navigation::{self, Decision, Origins, Request};
 use crate::state::AppState;
@@ -189,13 +194,49 @@ pub fn open_window<R: Runtime>(
     Ok(window)
 }
 
-/// Record that `label` shows `open`'s tunnel.
+/// Tell the service that `label` shows `open`'s tunnel. If the tunnel is gone meanwhile (its
+/// session ended between the launch and this window), the window says so.
 pub fn register_window<R: Runtime>(app: &AppHandle<R>, open: &OpenTunnel, label: &str) {
-    let state = app.state::<AppState>();
-    let base = base_label(&open.session_id, &open.app);
-    let mut tunnels = state.live.tunnels();
-    let entry = tunnels.entry(base).or_insert_with(|| open.clone());
-    entry.windows.insert(label.to_owned());
+    let service = &app.state::<AppState>().service;
+    if !service.window_opened(&open.key(), label)
+        && let Some(w) = app.get_webview_window(label)
+        && let Err(e) = w.navigate(status_page_url("ended", &open.session_name))
+    {
+        tracing::warn!(label, "could not show the status page: {e}");
+    }
+}
+
+/// What the notebook windows do with the service's events.
+pub fn on_event<R: Runtime>(app: &AppHandle<R>, event: LiveEvent) {
+    match event {
+        LiveEvent::TunnelUp { launch_id, tunnel } => {
+            if let Err(e) = show(app, &tunnel) {
+                tracing::warn!(code = %e.code, "the notebook window did not open: {}", e.message);
+                app.state::<AppState>().service.tunnel_unusable(
+                    &launch_id,
+                    &tunnel.key(),
+                    bai_core::live::Problem::new(e.code, e.message),
+                );
+            }
+        }
+        LiveEvent::Focus(t) => {
+            focus_any(app, &t);
+        }
+        LiveEvent::TunnelLost(t) => show_status(app, &t, "ended"),
+        LiveEvent::TunnelClosed(t) => destroy_windows(app, &t),
+        _ => {}
+    }
+}
+
+/// Open the notebook window on a ready tunnel, at a fresh single-use auth URL.
+fn show<R: Runtime>(app: &AppHandle<R>, open: &OpenTunnel) -> Result<(), CommandError> {
+    let auth_url = open.tunnel.auth_url();
+    let url = Url::parse(auth_url.expose()).map_err(|e| {
+        CommandError::new("internal", format!("the tunnel gave an unusable URL: {e}"))
+    })?;
+    let window = open_window(app, open, &url, false)?;
+    register_window(app, open, window.label());
+    Ok(())
 }
 
 /// `http://host:port/` of a URL with a host (the tunnel's auth URL).
@@ -265,32 +306,11 @@ pub fn destroy_windows<R: Runtime>(app: &AppHandle<R>, open: &OpenTunnel) {
     }
 }
 
-/// A notebook window is gone: forget it, and close the tunnel with its last window (the
-/// session keeps running unless the close handler terminated it).
+/// A notebook window is gone: the service forgets it, and closes the tunnel with its last
+/// window (the session keeps running unless the close handler terminated it).
 pub fn window_destroyed<R: Runtime>(app: &AppHandle<R>, label: &str) {
-    let Some(state) = app.try_state::<AppState>() else {
-        return;
-    };
-    let mut closed = None;
-    {
-        let mut tunnels = state.live.tunnels();
-        let key = tunnels
-            .iter()
-            .find(|(_, t)| t.windows.contains(label))
-            .map(|(k, _)| k.clone());
-        if let Some(key) = key
-            && let Some(t) = tunnels.get_mut(&key)
-        {
-            t.windows.remove(label);
-            if t.windows.is_empty() {
-                closed = tunnels.remove(&key);
-            }
-        }
-    }
-    if let Some(t) = closed {
-        t.tunnel.close();
-        tracing::info!(session = %t.session_name, "tunnel closed with its last window");
-        super::watcher::wake(app, &t.profile_id);
+    if let Some(state) = app.try_state::<AppState>() {
+        state.service.window_closed(label);
     }
 }
 

@@ -1,45 +1,36 @@
-//! Desktop notifications: a session is ready, failed, or ended remotely. Each one is also
-//! logged, because a desktop without a notification daemon (a bare X server, a CI runner) drops
-//! them silently, and the last few are kept (bounded) for tests.
+//! Desktop notifications of the service's notices (a session is ready, a launch failed, a
+//! session ended on the server). Each is logged after it is handed to the desktop, with the
+//! outcome: a desktop without a notification daemon (a bare X server, a CI runner) refuses it.
 
-use serde::Serialize;
+use bai_core::live::{LiveEvent, Notice};
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_notification::{Notification, NotificationExt};
 
-use crate::state::AppState;
-
-/// Why a notification was sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum NotificationKind {
-    SessionReady,
-    LaunchFailed,
-    SessionEnded,
-}
-
-/// One notification as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SentNotification {
-    pub kind: NotificationKind,
-    pub title: String,
-    pub body: String,
-}
-
-/// Show a notification (when the plugin is there) and keep it among the last few. Bodies hold session and
-/// profile names and error messages, never a secret.
-pub fn send<R: Runtime>(app: &AppHandle<R>, kind: NotificationKind, title: &str, body: &str) {
-    tracing::info!(kind = ?kind, title, body, "notification sent");
-    if let Some(state) = app.try_state::<AppState>() {
-        state.live.record_notification(SentNotification {
-            kind,
-            title: title.to_owned(),
-            body: body.to_owned(),
-        });
+pub fn on_event<R: Runtime>(app: &AppHandle<R>, event: LiveEvent) {
+    if let LiveEvent::Notice(n) = event {
+        show(app, &n);
     }
-    if app.try_state::<Notification<R>>().is_some()
-        && let Err(e) = app.notification().builder().title(title).body(body).show()
+}
+
+/// Show `n` (when the plugin is there: not on the mock runtime). Bodies hold session and
+/// profile names and error messages, never a secret.
+pub fn show<R: Runtime>(app: &AppHandle<R>, n: &Notice) {
+    if app.try_state::<Notification<R>>().is_none() {
+        tracing::info!(kind = ?n.kind, title = %n.title, body = %n.body, shown = false, "notification sent (no notification plugin)");
+        return;
+    }
+    match app
+        .notification()
+        .builder()
+        .title(&n.title)
+        .body(&n.body)
+        .show()
     {
-        tracing::warn!("the desktop did not take the notification: {e}");
+        Ok(()) => {
+            tracing::info!(kind = ?n.kind, title = %n.title, body = %n.body, shown = true, "notification sent")
+        }
+        Err(e) => {
+            tracing::warn!(kind = ?n.kind, title = %n.title, body = %n.body, shown = false, "notification sent, but the desktop did not take it: {e}")
+        }
     }
 }

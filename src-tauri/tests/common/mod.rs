@@ -33,6 +33,8 @@ pub fn app_with(adjust: impl FnOnce(AppState) -> AppState) -> TestApp {
     let app = bai_launcher::configure(mock_builder(), state)
         .build(context)
         .expect("the app builds on the mock runtime");
+    // What the setup does in the real app (the mock runtime's event loop never runs it).
+    bai_launcher::start(app.handle());
     TestApp { app, dir, secrets }
 }
 
@@ -116,4 +118,19 @@ pub fn server_with(config: bai_testkit::Config) -> Server {
 /// A command from the launcher window's own origin.
 pub fn call(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
     invoke_from(w, cmd, local_origin(), args)
+}
+
+/// Add the keypair profile "Lab" (the testkit's admin) through IPC; its id. The first profile
+/// added is the default one.
+pub fn add_lab_profile(w: &WebviewWindow<MockRuntime>, manager_url: &str) -> String {
+    let added = call(
+        w,
+        "add_profile",
+        serde_json::json!({"input": {
+            "name": "Lab", "endpoint": manager_url, "kind": "api",
+            "accessKey": bai_testkit::ADMIN_ACCESS_KEY, "secret": bai_testkit::ADMIN_SECRET_KEY,
+        }}),
+    )
+    .unwrap_or_else(|e| panic!("add_profile failed: {e}"));
+    added["id"].as_str().expect("an id").to_owned()
 }

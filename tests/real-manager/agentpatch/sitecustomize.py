@@ -11,6 +11,14 @@ With this tweak the sweep is off and apps get host ports on the agent's bind hos
                                                        container port
   REALMGR_DUMMY_APPS="*"                               every app at its container port
 so the real manager's tcpproxy relays to 127.0.0.1:<port> for the whole life of the session.
+
+With REALMGR_DUMMY_HOME=DIR as well, the session file API works: the stock dummy kernel's
+accept_file drops the bytes and download_single returns b"". Here they write and read DIR, with
+the Docker kernel's own rules (ai/backend/agent/docker/kernel.py): paths are relative to
+/home/work and may not leave it, parent folders are made, a download is one file of at most
+1 MiB, and a missing file is "Could not download the archive to: /home/work/<path>". DIR
+stands for /home/work of every session on this agent (as one JupyterLab serves every
+session's jupyter app), and the harness's sshd reads DIR/.ssh/authorized_keys.
 """
 
 import os
@@ -56,7 +64,60 @@ def _install(spec):
 
     dummy_agent.DummyAgent.get_public_service_ports = public_service_ports
     base_agent.AbstractAgent._clean_kernel_registry_loop = no_sweep
-    print(f"[real-manager] dummy-agent patch active: apps={spec!r}", file=sys.stderr)
+    home = os.environ.get("REALMGR_DUMMY_HOME")
+    if home:
+        _install_files(home)
+    print(f"[real-manager] dummy-agent patch active: apps={spec!r} home={home!r}", file=sys.stderr)
+
+
+def _install_files(home):
+    import asyncio
+    from pathlib import Path, PurePosixPath
+
+    from ai.backend.agent.dummy import kernel as dummy_kernel
+
+    root = Path(home).resolve()
+    container_home = PurePosixPath("/home/work")
+
+    def host_path(container_path):
+        # accept_file's check in the Docker kernel: resolved under the work dir.
+        p = (root / container_path).resolve(strict=False)
+        if not p.is_relative_to(root):
+            raise PermissionError("Not allowed to upload files outside /home/work")
+        return p
+
+    async def accept_file(self, container_path, filedata):
+        p = host_path(container_path)
+
+        def write():
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(filedata)
+
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, write)
+        except OSError as e:
+            raise RuntimeError(
+                f"{self.kernel_id}: writing uploaded file failed: {container_path} -> {p} ({e!r})"
+            ) from e
+
+    async def download_single(self, container_path):
+        # download_single's checks in the Docker kernel: under /home/work, one file, <= 1 MiB.
+        abspath = PurePosixPath(os.path.normpath(container_home / container_path))
+        if not abspath.is_relative_to(container_home):
+            raise PermissionError("You cannot download files outside /home/work")
+        p = root / abspath.relative_to(container_home)
+
+        def read():
+            if not p.is_file():
+                raise RuntimeError(f"Could not download the archive to: {abspath}")
+            if p.stat().st_size > 1048576:
+                raise ValueError("Too large archive file exceeding 1 MiB")
+            return p.read_bytes()
+
+        return await asyncio.get_running_loop().run_in_executor(None, read)
+
+    dummy_kernel.DummyKernel.accept_file = accept_file
+    dummy_kernel.DummyKernel.download_single = download_single
 
 
 _spec = os.environ.get("REALMGR_DUMMY_APPS")

@@ -34,13 +34,16 @@ RM_AGENT_SOCK_PORT=${REALMGR_AGENT_SOCK_PORT:-6007}
 # The aiomonitor debug ports (this and the next), outside the ephemeral range like the rest.
 RM_MANAGER_MONITOR_PORT=${REALMGR_MANAGER_MONITOR_PORT:-8083}
 RM_AGENT_MONITOR_PORT=${REALMGR_AGENT_MONITOR_PORT:-6008}
+# OpenSSH's sshd behind the sessions' sshd app (lib/sshd.sh).
+RM_SSHD_PORT=${REALMGR_SSHD_PORT:-8160}
 
 RM_PG_BIN=${REALMGR_PG_BIN:-/usr/lib/postgresql/15/bin}
 RM_PG_PASSWORD=develove # loopback-only throwaway database
 
 # The app ports the dummy agent reports (agentpatch/sitecustomize.py): both Jupyter apps go to
-# our JupyterLab; "*" gives every other app its container port (nothing listens there).
-RM_DUMMY_APPS=${REALMGR_DUMMY_APPS-jupyter=$RM_JUPYTER_PORT,jupyterlab=$RM_JUPYTER_PORT,*}
+# our JupyterLab, sshd to our OpenSSH server; "*" gives every other app its container port
+# (nothing listens there).
+RM_DUMMY_APPS=${REALMGR_DUMMY_APPS-jupyter=$RM_JUPYTER_PORT,jupyterlab=$RM_JUPYTER_PORT,sshd=$RM_SSHD_PORT,*}
 
 # aiodocker asserts at AgentRegistry init that some Docker host is configured; nothing ever
 # connects to it, so a socket that does not exist is enough.

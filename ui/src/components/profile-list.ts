@@ -5,12 +5,14 @@ import { LitElement, css, html, nothing } from "lit";
 
 import {
   ApiError,
+  DEMO_NEEDS_JUPYTERLAB,
   type ProfileList as ProfileListData,
   importEnvProfile,
   startDemo,
   toApiError,
 } from "../api.js";
 import { buttonStyles } from "../styles/shared.js";
+import "./demo-setup.js";
 import "./error-banner.js";
 import { type View, navigate, profilesChanged } from "./events.js";
 
@@ -20,6 +22,7 @@ export class ProfileList extends LitElement {
     view: { attribute: false },
     error: { state: true },
     busy: { state: true },
+    needsJupyter: { state: true },
   };
 
   /** Null while loading. */
@@ -27,6 +30,8 @@ export class ProfileList extends LitElement {
   declare view: View;
   declare error: ApiError | null;
   declare busy: "" | "demo" | "import";
+  /** "Try the demo" found no JupyterLab: the demo setup panel shows what to do. */
+  declare needsJupyter: boolean;
 
   constructor() {
     super();
@@ -34,6 +39,7 @@ export class ProfileList extends LitElement {
     this.view = { kind: "welcome" };
     this.error = null;
     this.busy = "";
+    this.needsJupyter = false;
   }
 
   static override styles = [
@@ -127,6 +133,8 @@ export class ProfileList extends LitElement {
         border-radius: var(--bai-radius);
         text-align: center;
         background: var(--bai-surface-sunken);
+        /* The demo setup panel can make it taller than the column. */
+        overflow: auto;
       }
       .empty h3 {
         margin: 0 0 var(--bai-space-1);
@@ -166,8 +174,12 @@ export class ProfileList extends LitElement {
     this.busy = "demo";
     try {
       profilesChanged(this, await startDemo());
+      this.needsJupyter = false;
     } catch (e) {
-      this.error = toApiError(e);
+      const error = toApiError(e);
+      // No JupyterLab: the setup panel explains it (and offers to install it), not a banner.
+      this.needsJupyter = error.code === DEMO_NEEDS_JUPYTERLAB;
+      this.error = this.needsJupyter ? null : error;
     } finally {
       this.busy = "";
     }
@@ -219,6 +231,9 @@ export class ProfileList extends LitElement {
                 title="If the Backend.AI command-line client is set up on this computer, use the same account"
                 >${this.busy === "import" ? "Importing…" : "Import from the Backend.AI client"}</button>
             </div>
+            ${this.needsJupyter
+              ? html`<bai-demo-setup @demo-jupyter-ready=${() => void this.demo()}></bai-demo-setup>`
+              : nothing}
           </section>`
         : html`<ul aria-labelledby="profiles-heading">
             ${profiles.map(

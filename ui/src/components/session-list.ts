@@ -8,6 +8,7 @@ import {
   type Session,
   type SessionsSnapshot,
   isUnreachable,
+  openInVsCode,
   openSession,
   terminateSession,
   toApiError,
@@ -209,6 +210,12 @@ export class SessionList extends LitElement {
     });
   }
 
+  private vscode(s: Session) {
+    const p = this.profile;
+    if (!p) return;
+    void this.act(s, () => openInVsCode(p.id, s.id));
+  }
+
   private terminate(s: Session) {
     const p = this.profile;
     if (!p) return;
@@ -244,6 +251,11 @@ export class SessionList extends LitElement {
               ${canOpen
                 ? html`<button class="btn btn-primary" data-testid="open-session"
                     ?disabled=${this.busy === s.id} @click=${() => this.open(s)}>Open</button>`
+                : nothing}
+              ${s.phase === "running" && s.ssh
+                ? html`<button class="btn btn-secondary" data-testid="open-vscode"
+                    title="Open this session's files and terminal in VS Code"
+                    ?disabled=${this.busy === s.id} @click=${() => this.vscode(s)}>VS Code</button>`
                 : nothing}
               <button class="btn btn-secondary" data-testid="terminate-session"
                 ?disabled=${this.busy === s.id || s.status === "TERMINATING"}

@@ -4,6 +4,7 @@ mod demo;
 mod detect;
 pub mod profile;
 pub mod session;
+mod ssh;
 pub mod table;
 
 use std::io::{BufRead, IsTerminal};
@@ -65,6 +66,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Profile(cmd) => profile::run(&mut ctx, *cmd).await,
         Command::Demo(args) => demo::run(&mut ctx, interrupt, args).await,
+        cmd @ (Command::SshProxy { .. }
+        | Command::Ssh(_)
+        | Command::SshConfig(_)
+        | Command::SshKeys(_)
+        | Command::Code(_)) => ssh::run(&mut ctx, cmd).await,
         other => session::run(&mut ctx, interrupt, other).await,
     }
 }

@@ -24,6 +24,7 @@ pub mod name;
 pub mod problem;
 pub mod resources;
 pub mod sessions;
+pub mod ssh;
 pub mod status;
 pub mod tls;
 mod transport;

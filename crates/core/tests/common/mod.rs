@@ -1,6 +1,8 @@
 //! Shared helpers: a testkit on loopback and clients for it.
 #![allow(dead_code)]
 
+pub mod echo;
+
 use std::time::Duration;
 
 use bai_core::client::{Client, ClientConfig, Credentials, login};

@@ -2,6 +2,8 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod jupyter;
+pub mod ws;
 
 use std::time::Duration;
 
@@ -72,8 +74,13 @@ pub struct Setup {
 }
 
 pub async fn setup(config: TunnelConfig) -> Setup {
+    setup_with(config, app_server().await).await
+}
+
+/// [`setup`], with the app at `app`.
+pub async fn setup_with(config: TunnelConfig, app: std::net::SocketAddr) -> Setup {
     let kit = kit().await;
-    kit.control().set_app_target("jupyter", app_server().await);
+    kit.control().set_app_target("jupyter", app);
     let client = client(&kit);
     let id = running_session(&client).await;
     let tunnel = Tunnel::start(client, &id, "jupyter", config)

@@ -99,6 +99,11 @@ pub async fn run(
         Command::Detect { .. }
         | Command::Profile(_)
         | Command::Demo(_)
-        | Command::Completion { .. } => Err(CliError::input("internal: not a session command")),
+        | Command::Completion { .. }
+        | Command::SshProxy { .. }
+        | Command::Ssh(_)
+        | Command::SshConfig(_)
+        | Command::SshKeys(_)
+        | Command::Code(_) => Err(CliError::input("internal: not a session command")),
     }
 }

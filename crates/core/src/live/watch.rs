@@ -1,135 +1,167 @@
-//! One task per watched profile: it lists the profile's sessions, pushes `sessions-changed` to
-//! the launcher when the list changes, notices sessions that ended without the app asking
-//! (notification, status page in their windows), and keeps the tray menu current.
+//! One task per watched profile: it lists the profile's sessions, publishes
+//! [`LiveEvent::SessionsChanged`] when the list changes, and notices sessions that ended
+//! without the app asking (their tunnels are closed, a notice is given).
 //!
-//! Watched: the profile the launcher shows, the default profile (the tray lists its
-//! sessions), and every profile with an open notebook or a launch in flight. The task wakes
-//! every [`refresh_interval`] and at once after the app's own actions.
+//! Watched: the profile a front end shows, the default profile (the tray lists its sessions),
+//! and every profile with an open tunnel or a launch in flight. The task wakes every
+//! `Options::refresh` and at once after the app's own actions.
 
 use std::collections::HashSet;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Weak};
 
-use bai_core::account;
-use bai_core::client::{Absence, Client, SessionListing, StatusFilter, StatusPhase};
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+use super::events::{LiveEvent, NoticeKind};
+use super::state::WatcherHandle;
+use super::views::{Problem, SessionView, SessionsSnapshot};
+use super::{Inner, SessionService};
+use crate::client::{Absence, Client, SessionListing, StatusFilter, StatusPhase};
 
-use super::notify::{self, NotificationKind};
-use super::views::{SessionView, SessionsSnapshot};
-use super::{WatcherHandle, notebooks};
-use crate::LAUNCHER_WINDOW;
-use crate::error::CommandError;
-use crate::state::AppState;
-
-/// The event the launcher listens to.
-pub const SESSIONS_CHANGED: &str = "sessions-changed";
-/// Overrides the refresh interval (milliseconds), for tests.
-pub const REFRESH_ENV: &str = "BAI_SESSIONS_REFRESH_MS";
-
-pub fn refresh_interval() -> Duration {
-    std::env::var(REFRESH_ENV)
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .map(Duration::from_millis)
-        .unwrap_or(Duration::from_secs(3))
-}
-
-/// Show `profile_id`'s sessions in the launcher (None: no profile shown). Returns the last
-/// known list at once; fresher ones follow as events.
-pub fn watch<R: Runtime>(
-    app: &AppHandle<R>,
-    profile_id: Option<String>,
-) -> Option<SessionsSnapshot> {
-    let state = app.state::<AppState>();
-    *state.live.visible() = profile_id.clone();
-    sync(app);
-    let id = profile_id?;
-    wake(app, &id);
-    state.live.snapshots().get(&id).cloned()
-}
-
-/// Start the watchers that are wanted and stop the others.
-pub fn sync<R: Runtime>(app: &AppHandle<R>) {
-    let state = app.state::<AppState>();
-    let mut wanted: HashSet<String> = HashSet::new();
-    if let Some(v) = state.live.visible().clone() {
-        wanted.insert(v);
+impl SessionService {
+    /// Show `profile_id`'s sessions (None: no profile shown). Returns the last known list at
+    /// once; fresher ones follow as events.
+    pub async fn watch(&self, profile_id: Option<String>) -> Option<SessionsSnapshot> {
+        *self.inner.maps.visible() = profile_id.clone();
+        self.sync().await;
+        let id = profile_id?;
+        self.wake(&id);
+        self.inner.maps.snapshots().get(&id).cloned()
     }
-    if let Ok(loaded) = state.profiles.load() {
-        if let Some(d) = loaded.default_profile() {
-            wanted.insert(d.id.clone());
+
+    /// Every watched profile's last list.
+    pub fn snapshots(&self) -> Vec<SessionsSnapshot> {
+        self.inner.maps.snapshots().values().cloned().collect()
+    }
+
+    /// Start the watchers that are wanted and stop the others.
+    pub async fn sync(&self) {
+        let loaded = self.load_profiles().await;
+        let maps = &self.inner.maps;
+        let mut wanted: HashSet<String> = HashSet::new();
+        if let Some(v) = maps.visible().clone() {
+            wanted.insert(v);
         }
-        // A removed profile is not watched, whatever else refers to it.
-        let known: HashSet<String> = loaded.list().iter().map(|p| p.id.clone()).collect();
-        wanted.extend(state.live.tunnels().values().map(|t| t.profile_id.clone()));
-        // Only launches still running: an ended one is no reason to keep polling its profile.
-        wanted.extend(state.live.running_launch_profiles());
-        wanted.retain(|id| known.contains(id));
-    }
-    let mut watchers = state.live.watchers();
-    watchers.retain(|id, _| wanted.contains(id));
-    for id in wanted {
-        if watchers.contains_key(&id) {
-            continue;
+        match loaded {
+            Ok(loaded) => {
+                if let Some(d) = loaded.default_profile() {
+                    wanted.insert(d.id.clone());
+                }
+                wanted.extend(maps.tunnels().values().map(|t| t.profile_id.clone()));
+                // Only launches still running: an ended one is no reason to keep listing.
+                wanted.extend(maps.running_launch_profiles());
+                // A removed profile is not watched, whatever else refers to it.
+                let known: HashSet<String> = loaded.list().iter().map(|p| p.id.clone()).collect();
+                wanted.retain(|id| known.contains(id));
+            }
+            Err(e) => tracing::warn!("cannot read the profiles: {e}"),
         }
-        let wake = Arc::new(tokio::sync::Notify::new());
-        let task = tauri::async_runtime::spawn(run(app.clone(), id.clone(), wake.clone()));
-        watchers.insert(id, WatcherHandle { task, wake });
+        {
+            let mut watchers = maps.watchers();
+            watchers.retain(|id, _| wanted.contains(id));
+            for id in wanted {
+                if watchers.contains_key(&id) {
+                    continue;
+                }
+                let wake = Arc::new(tokio::sync::Notify::new());
+                let task = self.spawn(run(self.downgrade(), id.clone(), wake.clone()));
+                watchers.insert(id, WatcherHandle { task, wake });
+            }
+        }
+        // Forget lists of profiles no longer watched, so only what is current is shown.
+        let watched: HashSet<String> = maps.watchers().keys().cloned().collect();
+        maps.snapshots().retain(|id, _| watched.contains(id));
+        self.publish(LiveEvent::WatchedChanged);
     }
-    drop(watchers);
-    // Forget lists of profiles no longer watched, so the tray shows only what is current.
-    let watched: HashSet<String> = state.live.watchers().keys().cloned().collect();
-    state.live.snapshots().retain(|id, _| watched.contains(id));
-    crate::tray::refresh(app);
+
+    /// List `profile_id` now (after the app changed something there).
+    pub fn wake(&self, profile_id: &str) {
+        if let Some(w) = self.inner.maps.watchers().get(profile_id) {
+            w.wake.notify_one();
+        }
+    }
+
+    /// Take in a fresh snapshot and tell the subscribers.
+    fn apply(&self, previous: Option<SessionsSnapshot>, now: SessionsSnapshot) {
+        if previous.as_ref() == Some(&now) {
+            return;
+        }
+        if let Some(e) = &now.error
+            && previous.as_ref().and_then(|p| p.error.as_ref()) != Some(e)
+        {
+            tracing::warn!(profile = %now.profile_name, code = %e.code, "cannot list sessions: {}", e.message);
+        }
+        self.inner
+            .maps
+            .snapshots()
+            .insert(now.profile_id.clone(), now.clone());
+        self.publish(LiveEvent::SessionsChanged(now));
+    }
+
+    fn session_ended(&self, profile_name: &str, gone: &SessionView) {
+        let expected = self.inner.maps.ending().remove(&gone.id);
+        for t in self.take_session_tunnels(&gone.id) {
+            t.tunnel.close();
+            self.publish(LiveEvent::TunnelLost(t));
+        }
+        if expected {
+            return;
+        }
+        tracing::info!(session = %gone.name, profile = profile_name, "session ended remotely");
+        self.notice(
+            NoticeKind::SessionEnded,
+            format!("Session {} ended", gone.name),
+            format!(
+                "The session \"{}\" on {profile_name} was ended on the server.",
+                gone.name
+            ),
+        );
+    }
 }
 
-/// Refresh `profile_id` now (after the app changed something there).
-pub fn wake<R: Runtime>(app: &AppHandle<R>, profile_id: &str) {
-    if let Some(state) = app.try_state::<AppState>()
-        && let Some(w) = state.live.watchers().get(profile_id)
-    {
-        w.wake.notify_one();
-    }
-}
-
-async fn run<R: Runtime>(app: AppHandle<R>, profile_id: String, wake: Arc<tokio::sync::Notify>) {
-    let interval = refresh_interval();
+async fn run(weak: Weak<Inner>, profile_id: String, wake: Arc<tokio::sync::Notify>) {
     let mut client: Option<Client> = None;
     loop {
-        let state = app.state::<AppState>();
-        let profile = match state.profiles.load().map(|l| l.get(&profile_id).cloned()) {
-            Ok(Ok(p)) => p,
+        // The service is gone (the front end quit): so is this task.
+        let Some(svc) = SessionService::from_weak(&weak) else {
+            return;
+        };
+        let interval = svc.inner.options.refresh;
+        let profile = match svc
+            .load_profiles()
+            .await
+            .map(|l| l.get(&profile_id).cloned())
+        {
+            Ok(Ok(p)) => Some(p),
             // The profile is gone: nothing to watch any more.
             Ok(Err(_)) => return,
             Err(e) => {
                 tracing::warn!("cannot read the profiles: {e}");
-                tokio::time::sleep(interval).await;
-                continue;
+                None
             }
         };
-        let previous = state.live.snapshots().get(&profile_id).cloned();
-        let listed = async {
-            let c = match client.take() {
-                Some(c) => c,
-                None => account::connect(&profile, state.secrets.as_ref()).await?,
-            };
-            let listed = fetch(&c, previous.as_ref()).await?;
-            client = Some(c);
-            Ok::<_, bai_core::Error>(listed)
+        if let Some(profile) = profile {
+            let previous = svc.inner.maps.snapshots().get(&profile_id).cloned();
+            let listed = async {
+                let c = match client.take() {
+                    Some(c) => c,
+                    None => svc.connect(&profile).await?,
+                };
+                let listed = fetch(&c, previous.as_ref()).await?;
+                client = Some(c);
+                Ok::<_, crate::Error>(listed)
+            }
+            .await;
+            let refresh = reconcile(
+                previous.as_ref(),
+                &profile_id,
+                &profile.name,
+                listed.map_err(|e| svc.word(&e)),
+                &|id| svc.is_open(id),
+            );
+            for gone in &refresh.ended {
+                svc.session_ended(&profile.name, gone);
+            }
+            svc.apply(previous, refresh.snapshot);
         }
-        .await;
-        let refresh = reconcile(
-            previous.as_ref(),
-            &profile_id,
-            &profile.name,
-            listed.map_err(CommandError::from),
-            &|id| state.live.is_open(id),
-        );
-        for gone in &refresh.ended {
-            session_ended(&app, &profile.name, gone);
-        }
-        let snapshot = refresh.snapshot;
-        apply(&app, previous, snapshot);
+        drop(svc);
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
             _ = wake.notified() => {}
@@ -139,17 +171,18 @@ async fn run<R: Runtime>(app: AppHandle<R>, profile_id: String, wake: Arc<tokio:
 
 /// A fresh listing of the caller's own sessions, with the own status of each session the
 /// listing no longer holds.
-pub(crate) struct Listed {
+#[derive(Debug)]
+pub struct Listed {
     pub listing: SessionListing,
     pub absences: Vec<(String, Absence)>,
 }
 
 /// List the caller's own sessions (every page), and ask each session a complete listing lost
 /// for its own status.
-pub(crate) async fn fetch(
+pub async fn fetch(
     client: &Client,
     previous: Option<&SessionsSnapshot>,
-) -> Result<Listed, bai_core::Error> {
+) -> Result<Listed, crate::Error> {
     let listing = client.my_sessions(StatusFilter::Active).await?;
     let known = previous
         .iter()
@@ -164,7 +197,7 @@ pub(crate) async fn fetch(
 
 /// What one refresh concluded.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Refresh {
+pub struct Refresh {
     pub snapshot: SessionsSnapshot,
     /// Sessions that ended (their windows get the status page, and a notification unless the
     /// app ended them itself).
@@ -177,11 +210,11 @@ pub(crate) struct Refresh {
 /// lost it, or when the listing shows it in an ended status. A failed or partial listing, a
 /// transitional status (`PREEMPTED`, `RESCHEDULING`, `DEPRIORITIZING`, …) or one the app does
 /// not know never ends a session: it stays listed as the server last showed it.
-pub(crate) fn reconcile(
+pub fn reconcile(
     previous: Option<&SessionsSnapshot>,
     profile_id: &str,
     profile_name: &str,
-    listed: Result<Listed, CommandError>,
+    listed: Result<Listed, Problem>,
     is_open: &dyn Fn(&str) -> bool,
 ) -> Refresh {
     let prev_sessions: &[SessionView] = previous.map(|p| p.sessions.as_slice()).unwrap_or(&[]);
@@ -242,65 +275,9 @@ pub(crate) fn reconcile(
     }
 }
 
-/// Take in a fresh snapshot: tell the launcher and the tray.
-fn apply<R: Runtime>(
-    app: &AppHandle<R>,
-    previous: Option<SessionsSnapshot>,
-    now: SessionsSnapshot,
-) {
-    let state = app.state::<AppState>();
-    if previous.as_ref() == Some(&now) {
-        return;
-    }
-    if let Some(e) = &now.error
-        && previous.as_ref().and_then(|p| p.error.as_ref()) != Some(e)
-    {
-        tracing::warn!(profile = %now.profile_name, code = %e.code, "cannot list sessions: {}", e.message);
-    }
-    state
-        .live
-        .snapshots()
-        .insert(now.profile_id.clone(), now.clone());
-    if let Err(e) = app.emit_to(LAUNCHER_WINDOW, SESSIONS_CHANGED, &now) {
-        tracing::warn!("could not send {SESSIONS_CHANGED}: {e}");
-    }
-    crate::tray::refresh(app);
-}
-
-fn session_ended<R: Runtime>(app: &AppHandle<R>, profile_name: &str, gone: &SessionView) {
-    let state = app.state::<AppState>();
-    let expected = state.live.ending().remove(&gone.id);
-    let open: Vec<_> = {
-        let mut tunnels = state.live.tunnels();
-        let keys: Vec<String> = tunnels
-            .iter()
-            .filter(|(_, t)| t.session_id == gone.id)
-            .map(|(k, _)| k.clone())
-            .collect();
-        keys.iter().filter_map(|k| tunnels.remove(k)).collect()
-    };
-    for t in &open {
-        t.tunnel.close();
-        notebooks::show_status(app, t, "ended");
-    }
-    if expected {
-        return;
-    }
-    tracing::info!(session = %gone.name, profile = profile_name, "session ended remotely");
-    notify::send(
-        app,
-        NotificationKind::SessionEnded,
-        &format!("Session {} ended", gone.name),
-        &format!(
-            "The session \"{}\" on {profile_name} was ended on the server.",
-            gone.name
-        ),
-    );
-}
-
 #[cfg(test)]
 mod tests {
-    use bai_core::client::{SessionStatus, SessionStatusRecord, SessionSummary};
+    use crate::client::{SessionStatus, SessionStatusRecord, SessionSummary};
 
     use super::*;
 
@@ -338,24 +315,22 @@ mod tests {
         })
     }
 
-    fn run(prev: &SessionsSnapshot, listed: Result<Listed, CommandError>) -> Refresh {
+    fn run(prev: &SessionsSnapshot, listed: Result<Listed, Problem>) -> Refresh {
         reconcile(Some(prev), "p", "P", listed, &|_| false)
     }
 
     fn kit_client(kit: &bai_testkit::TestKit, keys: (&str, &str)) -> Client {
-        use bai_core::client::{ClientConfig, Credentials};
+        use crate::client::{ClientConfig, Credentials};
         let cfg = ClientConfig::new(
-            bai_core::Endpoint::parse(&kit.manager_url()).expect("endpoint"),
-            bai_core::EndpointKind::Api,
+            crate::Endpoint::parse(&kit.manager_url()).expect("endpoint"),
+            crate::EndpointKind::Api,
         );
         Client::new(cfg, Credentials::keypair(keys.0, keys.1)).expect("client")
     }
 
     async fn create(client: &Client, name: &str) -> String {
-        let mut req = bai_core::client::CreateSession::new(
-            name,
-            "cr.backend.ai/stable/python:3.9-ubuntu20.04",
-        );
+        let mut req =
+            crate::client::CreateSession::new(name, "cr.backend.ai/stable/python:3.9-ubuntu20.04");
         req.resources = std::collections::BTreeMap::from([
             ("cpu".into(), serde_json::json!(1)),
             ("mem".into(), serde_json::json!("1g")),
@@ -369,7 +344,7 @@ mod tests {
 
     /// One watcher refresh against the testkit, as `run` does it.
     async fn refresh(client: &Client, prev: Option<&SessionsSnapshot>) -> Refresh {
-        let listed = fetch(client, prev).await.map_err(CommandError::from);
+        let listed = fetch(client, prev).await.map_err(|e| Problem::neutral(&e));
         reconcile(prev, "p", "P", listed, &|_| false)
     }
 
@@ -497,10 +472,7 @@ mod tests {
         assert!(r.ended.is_empty(), "{:?}", ids(&r.ended));
         assert_eq!(r.snapshot.sessions.len(), 120, "the rest is kept as it was");
         // The listing failed.
-        let r = run(
-            &prev,
-            Err(CommandError::new("network-error", "unreachable")),
-        );
+        let r = run(&prev, Err(Problem::new("network-error", "unreachable")));
         assert!(r.ended.is_empty());
         assert_eq!(r.snapshot.sessions.len(), 120);
         assert!(r.snapshot.error.is_some());

@@ -1,14 +1,41 @@
-//! What the session and launch events carry to the UI (camelCase JSON). No view ever holds a
-//! secret: the tunnel's auth URL goes straight from Rust into the notebook window.
+//! What the session service tells its front ends (camelCase JSON, as the app's UI reads it).
+//! No view ever holds a secret: a tunnel's auth URL is asked of the tunnel by the window that
+//! opens it.
 
 use std::collections::BTreeMap;
 
-use bai_core::client::{SessionStatus, SessionSummary, StatusPhase};
-use bai_core::launch::{LaunchPhase, LaunchProgress};
+use crate::client::{SessionStatus, SessionSummary, StatusPhase};
+use crate::launch::{LaunchPhase, LaunchProgress};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::error::CommandError;
+/// A failure as a front end shows it: a stable `code` to branch on and a `message` for a
+/// person, in the front end's own words (see [`Wording`](super::Wording)). Never holds a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub code: String,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Problem {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The core's own words: its code and its message.
+    pub fn neutral(e: &crate::Error) -> Self {
+        Problem::new(e.code(), e.to_string())
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
 
 /// One session in a profile's list.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -32,6 +59,8 @@ pub struct SessionView {
     pub resources: BTreeMap<String, String>,
     /// The web apps the session offers (`http`/`preopen` service ports).
     pub apps: Vec<String>,
+    /// The session offers SSH (an `sshd` service port): VS Code and a terminal can reach it.
+    pub ssh: bool,
     /// A notebook window (and tunnel) of this session is open in the app.
     pub open: bool,
 }
@@ -62,6 +91,7 @@ impl SessionView {
                 .filter(|p| p.protocol == "http" || p.protocol == "preopen")
                 .map(|p| p.name.clone())
                 .collect(),
+            ssh: s.service_ports.iter().any(|p| p.name == "sshd"),
             open,
         }
     }
@@ -99,7 +129,7 @@ pub struct SessionsSnapshot {
     pub sessions: Vec<SessionView>,
     /// Set when the last refresh failed (e.g. `network-error`: the cluster is unreachable).
     /// `sessions` then holds the last list that was read, which may be out of date.
-    pub error: Option<CommandError>,
+    pub error: Option<Problem>,
 }
 
 /// The `launch-progress` event and the `launch_status` answer.
@@ -119,7 +149,7 @@ pub struct LaunchView {
     pub probe_attempts: u32,
     pub message: String,
     /// Set when the launch failed or was cancelled: what happened and what to do.
-    pub error: Option<CommandError>,
+    pub error: Option<Problem>,
 }
 
 impl LaunchView {

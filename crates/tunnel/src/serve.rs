@@ -17,6 +17,7 @@ use hyper::body::Incoming;
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpStream;
+use tokio_util::sync::CancellationToken;
 
 use crate::auth::without_launcher_cookies;
 use crate::limits::PendingGuard;
@@ -295,7 +296,7 @@ impl Conn {
             *upstream = None;
             if let Some(local) = local_upgrade {
                 let remote = hyper::upgrade::on(&mut response);
-                tokio::spawn(relay_upgraded(local, remote));
+                tokio::spawn(relay_upgraded(local, remote, s.stop.clone()));
             }
         }
         let counters = s.counters.clone();
@@ -344,8 +345,12 @@ impl Conn {
 }
 
 /// After a `101` both sides agreed to, the bytes are the upgraded protocol's (a WebSocket):
-/// relay them as they are.
-async fn relay_upgraded(local: hyper::upgrade::OnUpgrade, remote: hyper::upgrade::OnUpgrade) {
+/// relay them as they are, until either side ends or the tunnel is closed.
+async fn relay_upgraded(
+    local: hyper::upgrade::OnUpgrade,
+    remote: hyper::upgrade::OnUpgrade,
+    stop: CancellationToken,
+) {
     let (local, remote) = match tokio::try_join!(local, remote) {
         Ok(pair) => pair,
         Err(e) => {
@@ -355,7 +360,12 @@ async fn relay_upgraded(local: hyper::upgrade::OnUpgrade, remote: hyper::upgrade
     };
     let mut local = TokioIo::new(local);
     let mut remote = TokioIo::new(remote);
-    if let Err(e) = tokio::io::copy_bidirectional(&mut local, &mut remote).await {
-        tracing::debug!(error = %e, "upgraded connection ended");
+    tokio::select! {
+        _ = stop.cancelled() => tracing::debug!("upgraded connection ended with the tunnel"),
+        r = tokio::io::copy_bidirectional(&mut local, &mut remote) => {
+            if let Err(e) = r {
+                tracing::debug!(error = %e, "upgraded connection ended");
+            }
+        }
     }
 }

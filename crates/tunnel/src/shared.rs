@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use bai_core::client::Client;
+use tokio_util::sync::CancellationToken;
 
 use crate::auth::Access;
 use crate::config::TunnelConfig;
@@ -24,4 +25,7 @@ pub struct Shared {
     /// The app has answered through this tunnel: a later failure is a lost connection, not
     /// an app still starting.
     pub was_up: AtomicBool,
+    /// Cancelled by `close()`: every connection ends with it, upgraded ones (a notebook's
+    /// kernel WebSockets) included.
+    pub stop: CancellationToken,
 }

@@ -88,6 +88,7 @@ impl Tunnel {
             addr: config.bind,
             source,
         })?;
+        let stop = CancellationToken::new();
         let shared = Arc::new(Shared {
             client,
             session: session.to_owned(),
@@ -98,8 +99,8 @@ impl Tunnel {
             config,
             counters: Arc::new(Counters::default()),
             was_up: AtomicBool::new(false),
+            stop: stop.clone(),
         });
-        let stop = CancellationToken::new();
         tokio::spawn(accept_loop(listener, shared.clone(), stop.clone()));
         if shared.spares.enabled() {
             tokio::spawn(refill_spares(shared.clone(), stop.clone()));

@@ -136,6 +136,28 @@ async fn frames_sent_with_the_upgrade_or_the_101_arrive_whole_and_in_order() {
     echo_many(&s.tunnel, &s.cookie).await;
 }
 
+/// `close()` ends upgraded connections too: a notebook window's kernel WebSocket does not
+/// outlive the tunnel of a session that was ended.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_the_tunnel_ends_its_websockets() {
+    let s = setup_with(TunnelConfig::default(), eager_echo_app().await).await;
+    let addr = s.tunnel.local_addr();
+    let headers = format!("Cookie: {}\r\nOrigin: http://{addr}\r\n", s.cookie);
+    let mut ws = open(addr, "/ws", &headers, &[], FirstFrames::AfterThe101).await;
+    assert_eq!(next_text(&mut ws, "the app's first message").await, "hello");
+    s.tunnel.close();
+    let end = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match ws.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+    assert!(end.is_ok(), "the WebSocket outlived the tunnel");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_through_the_webserver() {
     let kit = kit().await;

@@ -133,9 +133,12 @@ entry="$x/root$desktop_file"
 sed 's/^/    /' "$entry"
 desktop-file-validate "$entry" || fail "desktop-file-validate rejects $desktop_file"
 desktop_key() { sed -n "s/^$1=//p" "$entry" | head -n1; }
-[ "$(desktop_key Exec)" = "$PKG_BIN" ] || fail "Exec is '$(desktop_key Exec)', expected $PKG_BIN"
+# `%u`: a backendai-launcher: link opened in a browser or with xdg-open reaches the app.
+[ "$(desktop_key Exec)" = "$PKG_BIN %u" ] || fail "Exec is '$(desktop_key Exec)', expected '$PKG_BIN %u'"
 [ "$(desktop_key Icon)" = "$PKG_BIN" ] || fail "Icon is '$(desktop_key Icon)', expected $PKG_BIN"
-ok "desktop entry valid; Exec and Icon name $PKG_BIN"
+grep -qxF 'MimeType=x-scheme-handler/backendai-launcher;' "$entry" ||
+  fail "the desktop entry does not claim backendai-launcher: links (MimeType=x-scheme-handler/backendai-launcher;)"
+ok "desktop entry valid; Exec and Icon name $PKG_BIN; it handles backendai-launcher: links"
 
 # --- install ------------------------------------------------------------------------------------
 if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'installed'; then
@@ -161,7 +164,7 @@ while read -r p; do [ -e "$p" ] || fail "dpkg -L lists $p but it is missing"; do
 for s in "${ICON_SIZES[@]}"; do
   [ -f "/usr/share/icons/hicolor/$s/apps/$PKG_BIN.png" ] || fail "no installed $s icon"
 done
-exec_path=$(command -v "$(desktop_key Exec)") || fail "the desktop entry's Exec ($(desktop_key Exec)) is not on PATH"
+exec_path=$(command -v "$(desktop_key Exec | cut -d' ' -f1)") || fail "the desktop entry's Exec ($(desktop_key Exec)) is not on PATH"
 [ "$exec_path" = "/usr/bin/$PKG_BIN" ] || fail "Exec resolves to $exec_path"
 ok "dpkg -L matches; icons in hicolor; Exec resolves to $exec_path"
 

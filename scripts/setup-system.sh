@@ -8,9 +8,10 @@ PKGS=(
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev libdbus-1-dev
   xvfb xauth imagemagick webkit2gtk-driver python3-gi gir1.2-webkit2-4.1
-  dbus dbus-x11 gnome-keyring libsecret-tools keyutils x11-utils fonts-dejavu-core
+  dbus dbus-x11 gnome-keyring libsecret-tools keyutils x11-utils fonts-dejavu-core libglib2.0-bin
   python3 python3-venv python3-pip
   openssh-server openssh-client
+  xdg-utils desktop-file-utils
 )
 
 missing=()

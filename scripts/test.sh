@@ -64,9 +64,8 @@ step "Debian package: build (tauri build --bundles deb), inspect, install, run, 
 deb=$(bash scripts/package-deb.sh | tail -n1)
 bash scripts/check-deb.sh "$deb"
 
-step "tunnel benchmark, small sizes (figures only; full sizes: crates/tunnel/README.md)"
-BAI_BENCH_MB=32 BAI_BENCH_REQUESTS=300 BAI_BENCH_SDK="$BAI_CACHE/sdk" \
-  cargo bench --locked -p bai-tunnel --bench tunnel_bench
+step "tunnel benchmark: JupyterLab direct, through bai and the official proxy, manager 0/20/100 ms away, ws and wss (figures only, small sizes; full sizes: crates/tunnel/README.md)"
+BAI_BENCH_SDK="$BAI_CACHE/sdk" bash benches/tunnel/run.sh --prebuilt --quick
 
 step "ssh benchmark: bai ssh-proxy against a direct ssh to the same sshd (figures only, about 15 s)"
 bash benches/ssh/run.sh --prebuilt

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Desktop benchmark: start-up time and idle memory of the launcher against a minimal Tauri app
 # built the same way (release, custom protocol, same tauri features), under Xvfb with a real
-# keyring. Prints figures; never fails on a number.
+# keyring; then the launcher in the tray: the whole app's RSS and process count after a
+# `--minimized` start and after its window is closed, and how long reopening it from the tray
+# takes (see measure.py). Prints figures; never fails on a number.
 #
-#   benches/desktop/run.sh [--prebuilt] [--runs N] [--idle SECONDS]
+#   benches/desktop/run.sh [--prebuilt] [--runs N] [--idle SECONDS] [--reopens N]
 #
 # --prebuilt: take target/release/bai-launcher as scripts/package-deb.sh just built it (CI does
 # this right after the package step; rebuilding would re-run the UI build and relink the app).
@@ -12,7 +14,7 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
-for tool in Xvfb dbus-run-session gnome-keyring-daemon; do
+for tool in Xvfb dbus-run-session gnome-keyring-daemon gdbus; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing; run scripts/setup-system.sh" >&2; exit 1; }
 done
 

@@ -44,6 +44,9 @@ fn app_words(e: &bai_core::Error) -> Option<String> {
         ),
         Error::NoDefaultProfile => "Quick start uses the default profile, and there is none. Add a profile (or try the demo) and make it the default.".to_owned(),
         Error::NoNotebookImage => "this cluster has no installed image that offers Jupyter: choose a quick-start image in Settings".to_owned(),
+        Error::AgainNameTaken { name } => format!(
+            "session {name:?} has not ended yet, so it cannot be launched again under its name: open it from the list of sessions, or terminate it first"
+        ),
         Error::NotOwnSession { .. } => "This session belongs to another user; the launcher only ends your own sessions.".to_owned(),
         Error::ActiveLoginSessionExists { .. } => "this account is already signed in elsewhere as many times as its limit allows. Sign in again and choose to sign the other session out: the oldest session elsewhere is then signed out".to_owned(),
         Error::ConfigIo {

@@ -10,8 +10,10 @@
 //!   window, notifications and notebook windows; [`tray`] follows it too
 //! - [`navigation`]: where a notebook window may go (a pure, tested policy)
 //! - [`tray`], [`logging`]: the tray icon and the log file
+//! - [`deep_link`]: `backendai-launcher:` links opened on the desktop
 
 pub mod commands;
+pub mod deep_link;
 pub mod demo;
 pub mod demo_jupyter;
 pub mod error;
@@ -73,6 +75,10 @@ pub fn configure_with<R: Runtime>(
             WindowEvent::CloseRequested { api, .. } if notebooks::is_notebook(window.label()) => {
                 live::close::close_requested(window, api);
             }
+            // A launcher built anew listens only once its UI says it is ready.
+            WindowEvent::Destroyed if window.label() == LAUNCHER_WINDOW => {
+                deep_link::launcher_gone(window.app_handle());
+            }
             WindowEvent::Destroyed if notebooks::is_notebook(window.label()) => {
                 notebooks::window_destroyed(window.app_handle(), window.label());
             }
@@ -88,7 +94,12 @@ pub fn start<R: Runtime>(app: &tauri::AppHandle<R>) {
     live::follow(app);
     tray::follow(app);
     // The default profile is watched from the start: the tray lists its sessions.
-    let service = app.state::<AppState>().service.clone();
+    let state = app.state::<AppState>();
+    match state.settings.load() {
+        Ok(l) => state.service.set_idle_settings(l.settings.idle()),
+        Err(e) => tracing::warn!("cannot read the settings, idle warnings as by default: {e}"),
+    }
+    let service = state.service.clone();
     tauri::async_runtime::spawn(async move { service.sync().await });
 }
 
@@ -146,6 +157,9 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             tray::show_launcher(app);
         }))
+        // `backendai-launcher:` links: the single-instance plugin (its `deep-link` feature)
+        // hands a second start's link to this one; `deep_link::install` takes them from here.
+        .plugin(tauri_plugin_deep_link::init())
         .plugin(
             // Only the launcher remembers its place; notebook windows open fresh each time.
             tauri_plugin_window_state::Builder::new()
@@ -187,6 +201,7 @@ pub fn run() {
         } else {
             tray::show_launcher(app);
         }
+        deep_link::install(app);
         quit_on_signals(app.clone());
         Ok(())
     })

@@ -26,7 +26,11 @@ const KEEP_FILES: usize = 7;
 pub fn init(dir: &Path) -> Result<WorkerGuard, String> {
     let file = DailyFile::open(dir, LOG_FILE_PREFIX, KEEP_FILES)
         .map_err(|e| format!("cannot open the log: {e}"))?;
-    let (writer, guard) = tracing_appender::non_blocking(file);
+    // The default queue (128,000 lines) is allocated up front: 4 MiB the app would hold all
+    // day in the tray. The app logs a few lines a minute; past 1,024 queued, lines are dropped.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(1024)
+        .finish(file);
     let layer = fmt::layer()
         .with_writer(writer)
         .with_ansi(false)

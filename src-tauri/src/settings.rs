@@ -42,6 +42,26 @@ pub struct AppSettings {
     /// after that, closing says nothing.
     #[serde(default)]
     pub tray_notice_shown: bool,
+    /// Warn this many minutes before an idle checker ends a session (0: never).
+    #[serde(default = "idle_warn_minutes")]
+    pub idle_warn_minutes: u32,
+    /// Warn when a session with accelerators has been idle this many minutes (unset: never).
+    #[serde(default)]
+    pub spend_guard_minutes: Option<u32>,
+}
+
+fn idle_warn_minutes() -> u32 {
+    bai_core::idle::guard::DEFAULT_WARN_BEFORE_MINUTES
+}
+
+impl AppSettings {
+    /// The idle warnings as the session service takes them.
+    pub fn idle(&self) -> bai_core::idle::IdleSettings {
+        bai_core::idle::IdleSettings {
+            warn_before_minutes: self.idle_warn_minutes,
+            spend_after_minutes: self.spend_guard_minutes,
+        }
+    }
 }
 
 fn format_version() -> i64 {
@@ -55,6 +75,8 @@ impl Default for AppSettings {
             notebook_close: NotebookClose::default(),
             start_at_login: false,
             tray_notice_shown: false,
+            idle_warn_minutes: idle_warn_minutes(),
+            spend_guard_minutes: None,
         }
     }
 }

@@ -58,7 +58,8 @@ fn first_run_has_no_profiles_and_default_settings() {
     assert_eq!(
         settings,
         json!({"defaultProfileId": null, "quickStart": null, "notebookClose": "ask",
-               "startAtLogin": false, "warning": null})
+               "startAtLogin": false, "idleWarnMinutes": 10, "spendGuardMinutes": null,
+               "warning": null})
     );
     // Listing never writes: no config file appears.
     assert!(!t.dir.path().join("profiles.toml").exists());
@@ -480,6 +481,55 @@ fn settings_persist_with_the_default_profiles_quick_start() {
             .expect("view");
     assert_eq!(serde_json::to_value(&again).expect("json"), saved);
     assert!(t.dir.path().join("settings.toml").exists());
+}
+
+/// The idle warnings' settings are kept, reach the session service at once, and nonsense is
+/// refused with what to give instead.
+#[test]
+fn idle_warning_settings_persist_apply_and_refuse_nonsense() {
+    let t = app();
+    let w = launcher(&t.app);
+    let input = |warn: Value, spend: Value| {
+        json!({"input": {"defaultProfileId": null, "notebookClose": "ask", "startAtLogin": false,
+            "idleWarnMinutes": warn, "spendGuardMinutes": spend}})
+    };
+    let saved = ok(&w, "save_settings", input(json!(15), json!(45)));
+    assert_eq!(
+        (
+            saved["idleWarnMinutes"].clone(),
+            saved["spendGuardMinutes"].clone()
+        ),
+        (json!(15), json!(45))
+    );
+    let service = t.app.state::<AppState>().service.clone();
+    assert_eq!(
+        service.idle_settings(),
+        bai_core::idle::IdleSettings {
+            warn_before_minutes: 15,
+            spend_after_minutes: Some(45)
+        }
+    );
+    for (warn, spend, field) in [
+        (json!(5000), json!(null), "idleWarnMinutes"),
+        (json!(10), json!(0), "spendGuardMinutes"),
+        (json!(10), json!(100000), "spendGuardMinutes"),
+    ] {
+        let e = call(&w, "save_settings", input(warn, spend)).expect_err("refused");
+        assert_eq!(e["code"], "invalid-input", "{e}");
+        assert!(
+            e["message"].as_str().is_some_and(|m| m.contains(field)),
+            "{e}"
+        );
+    }
+    // Refused saves changed nothing.
+    let kept = ok(&w, "get_settings", json!({}));
+    assert_eq!(
+        (
+            kept["idleWarnMinutes"].clone(),
+            kept["spendGuardMinutes"].clone()
+        ),
+        (json!(15), json!(45))
+    );
 }
 
 /// The app finds orphans with the core's rule: a profile in another known config directory

@@ -155,3 +155,52 @@ fn a_ready_launch_opens_a_window_and_an_end_on_the_server_turns_it_to_the_status
         .collect();
     assert_eq!(ended.len(), 1, "only the remote end was news: {ended:?}");
 }
+
+/// An idle checker's deadline shows in the tray's entry (with "Keep alive", as traffic resets
+/// this checker), a warning is given, and the `keep_alive` command, through the session's own
+/// tunnel, puts the deadline back.
+#[test]
+fn the_tray_shows_the_idle_deadline_and_keep_alive_puts_it_back() {
+    let s = server();
+    s.kit
+        .control()
+        .set_idle_policy(bai_testkit::idle::IdlePolicy {
+            network_timeout_secs: Some(3600),
+            ..Default::default()
+        });
+    let t = app();
+    let w = launcher(&t.app);
+    let profile = add_lab_profile(&w, &s.kit.manager_url());
+    let service = t.app.state::<AppState>().service.clone();
+    let session = launch_ready(&w, &profile, "win-idle");
+    let entry = |needle: &'static str| {
+        let (handle, session) = (t.app.handle().clone(), session.clone());
+        move || {
+            bai_launcher::tray::menu_model(&handle)
+                .running
+                .into_iter()
+                .find(|r| r.session_id == session && r.label.contains(needle))
+        }
+    };
+    until("the tray shows an hour left", entry("min left"));
+
+    // Most of the hour passes for the checker.
+    s.kit.control().set_idle_clock(3600 - 400);
+    let warned = until("the tray shows the last minutes", entry("6 min left"));
+    assert!(warned.keep_alive, "traffic resets this checker: {warned:?}");
+    assert!(warned.label.contains("(no network activity)"), "{warned:?}");
+    until("the warning", || {
+        service
+            .notices()
+            .into_iter()
+            .find(|n| n.kind == NoticeKind::IdleWarning && n.title.contains("win-idle"))
+    });
+
+    ok(
+        &w,
+        "keep_alive",
+        json!({"profileId": profile, "sessionId": session}),
+    );
+    let kept = until("the deadline is back", entry("59 min left"));
+    assert!(kept.keep_alive);
+}

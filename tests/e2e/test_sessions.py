@@ -355,13 +355,43 @@ def test_h2_links_in_a_notebook_open_after_a_click_only(app, jupyter_kit):
     d.switch_to.window(launcher)
 
 
-def test_i_terminate_from_the_launcher(app, jupyter_kit):
+def test_i_idle_deadline_warning_keep_alive_then_terminate(app, jupyter_kit):
     d = app.driver
     app.click("[data-testid=launch-back]")
     row = "[data-testid=session-row][data-name=quick-start]"
     app.find(row)
     app.find("[data-testid=session-status]", text="RUNNING")
     app.shot("sessions-running")
+
+    # The cluster's idle checkers: an hour of network idle and an hour's lifetime; 55 minutes
+    # pass for them. The open notebook is in use (its connections count), the lifetime runs out.
+    control(jupyter_kit, "idle-policy", {"network_timeout_secs": 3600, "session_lifetime_secs": 3600})
+    control(jupyter_kit, "idle-clock", {"ahead_secs": 0})
+    shown = app.find("[data-testid=session-idle]", text="session lifetime", timeout=20).text
+    # The lifetime counts from the session's start: move the checkers' clock to 400 s before
+    # its end, from what the row shows.
+    parts = {u: int(n) for n, u in re.findall(r"(\d+) (h|min|s)\b", shown)}
+    left = parts.get("h", 0) * 3600 + parts.get("min", 0) * 60 + parts.get("s", 0)
+    assert 3000 < left <= 3600, shown
+    control(jupyter_kit, "idle-clock", {"ahead_secs": left - 400})
+    wait_for(
+        "the row to show the last minutes",
+        lambda: re.search(r"Ends in (5|6) min", app.find("[data-testid=session-idle]").text),
+        20,
+        app,
+    )
+    notice = app.find("[data-testid=idle-notice]", timeout=20)
+    assert "Nothing extends" in notice.text, notice.text
+    assert app.absent("[data-testid=idle-keep-alive]"), "a lifetime cannot be kept alive"
+    log = wait_for("the desktop notification", lambda: (lambda l: "idle warning" in l and l)(app_log()), 15)
+    assert "quick-start" in log
+    app.shot("idle-warning")
+    # The row still offers Keep alive (traffic resets the network checker) and it works.
+    app.click("[data-testid=keep-alive]")
+    wait_for("the keep-alive", lambda: "kept alive with app traffic" in app_log(), 20)
+    control(jupyter_kit, "idle-policy", {})
+    control(jupyter_kit, "idle-clock", {"ahead_secs": 0})
+    wait_for("the deadline to go", lambda: app.absent("[data-testid=session-idle]"), 20)
     before = len(d.window_handles)
     app.click("[data-testid=terminate-session]")
     app.shot("terminate-confirm")

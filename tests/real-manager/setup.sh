@@ -117,7 +117,7 @@ bootstrap_database() {
 }
 
 configure_etcd() {
-  local want="redis=127.0.0.1:$RM_REDIS_PORT"
+  local want="redis=127.0.0.1:$RM_REDIS_PORT idle=network_timeout:$RM_IDLE_THRESHOLD packet=$RM_APP_PACKET_TIMEOUT"
   stamp_ok etcd "$want" && return 0
   services_start
   mgr etcd put config/redis/addr "127.0.0.1:$RM_REDIS_PORT"
@@ -132,6 +132,11 @@ configure_etcd() {
  "exposed_volume_info": "percentage"}
 EOF
   mgr etcd put-json volumes "$RM_RUN/mgr/volumes.json"
+  # Idle checkers (see lib/common.sh). The manager reads `enabled` and the thresholds at start,
+  # so a running manager needs a restart (stop.sh, start.sh) to pick up a change.
+  mgr etcd put config/idle/enabled network_timeout
+  mgr etcd put config/idle/checkers/network_timeout/threshold "$RM_IDLE_THRESHOLD"
+  mgr etcd put config/idle/app-streaming-packet-timeout "$RM_APP_PACKET_TIMEOUT"
   stamp_set etcd "$want"
 }
 

@@ -114,6 +114,10 @@ export BAI_REALMGR_RUN=$RM_RUN
 export BAI_REALMGR_WEB_ENDPOINT=http://127.0.0.1:$RM_WEB_PORT
 export BAI_REALMGR_SSHD_PORT=$RM_SSHD_PORT
 export BAI_REALMGR_SESSION_HOME=$(rm_session_home)
+export BAI_REALMGR_IDLE_ACCESS_KEY=AKIAIDLEUSEREXAMPLE1
+export BAI_REALMGR_IDLE_SECRET_KEY=IdleUserSecretKeyEXAMPLE0000000000000001
+export BAI_REALMGR_IDLE_THRESHOLD=$RM_IDLE_THRESHOLD
+export BAI_REALMGR_IDLE_LIFETIME=600
 EOF
 rm_log "manager up after ${manager_s} s, agent ALIVE after ${agent_s} s, all up after $(($(date +%s) - started)) s"
 rm_log "manager http://127.0.0.1:$RM_MANAGER_PORT (API ${RM_BAI_VERSION}), webserver http://127.0.0.1:$RM_WEB_PORT, JupyterLab http://127.0.0.1:$RM_JUPYTER_PORT"

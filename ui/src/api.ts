@@ -66,8 +66,14 @@ type Command =
   | "cancel_launch"
   | "open_session"
   | "terminate_session"
+  | "keep_alive"
+  | "launch_preset"
+  | "keep_idle_session"
   | "quick_start"
-  | "open_in_vscode";
+  | "open_in_vscode"
+  | "launch_history"
+  | "clear_launch_history"
+  | "launch_again";
 
 /** Turns whatever `invoke` rejected with into an {@link ApiError}. */
 export function toApiError(raw: unknown): ApiError {
@@ -197,6 +203,10 @@ export interface Settings {
   quickStart: LaunchPreset | null;
   notebookClose: NotebookClose;
   startAtLogin: boolean;
+  /** Minutes before an idle checker ends a session to warn at (0: never). */
+  idleWarnMinutes: number;
+  /** Minutes an accelerated session may sit idle before a warning (null: never). */
+  spendGuardMinutes: number | null;
   warning: string | null;
 }
 
@@ -205,6 +215,8 @@ export interface SettingsInput {
   quickStart?: LaunchPreset;
   notebookClose: NotebookClose;
   startAtLogin: boolean;
+  idleWarnMinutes: number;
+  spendGuardMinutes: number | null;
 }
 
 export function listProfiles(): Promise<ProfileList> {
@@ -340,6 +352,32 @@ export interface Session {
   ssh: boolean;
   /** A notebook window of it is open. */
   open: boolean;
+  /** The cluster's idle checkers, soonest deadline first (empty when it reports none). */
+  idle: IdleCheck[];
+  /** It holds accelerators (a GPU, ...). */
+  accelerated: boolean;
+}
+
+/** One idle checker of a session (`bai_core::idle::IdleCheckView`). */
+export interface IdleCheck {
+  /** `network_timeout`, `session_lifetime`, `utilization`, or another checker's name. */
+  checker: string;
+  label: string;
+  /** Seconds left as of the last list; null when the cluster reports nothing. */
+  remainingSecs: number | null;
+  /** `expire_after`: the session ends then; `grace_period`: judging starts then. */
+  kind: "expire_after" | "grace_period";
+  /** `traffic`: "Keep alive" works; `real-use` / `nothing`: it cannot. */
+  resetBy: "traffic" | "real-use" | "nothing";
+  underThresholds: boolean | null;
+}
+
+/** An idle warning or a spend warning (`bai_core::live::Notice`), for its session. */
+export interface IdleNotice {
+  kind: "idle-warning" | "idle-spend";
+  title: string;
+  body: string;
+  session?: { profileId: string; sessionId: string; sessionName: string };
 }
 
 /** The `sessions-changed` event. */
@@ -454,9 +492,71 @@ export function terminateSession(profileId: string, sessionId: string): Promise<
   return call<void>("terminate_session", { profileId, sessionId });
 }
 
+/** Start a notebook with a cluster preset (a `launch` link's Start); the launch to follow. */
+export function launchPreset(profileId: string, preset: string): Promise<string> {
+  return call<string>("launch_preset", { profileId, preset });
+}
+
+/** App traffic through the session's proxy, which resets its network-timeout checker. */
+export function keepAlive(profileId: string, sessionId: string): Promise<void> {
+  return call<void>("keep_alive", { profileId, sessionId });
+}
+
+/** "Keep" on a spend warning: no warning about this idle stretch again. */
+export function keepIdleSession(profileId: string, sessionId: string): Promise<void> {
+  return call<void>("keep_idle_session", { profileId, sessionId });
+}
+
 /** The tray's "Quick start": the default profile's quick-start preset. */
 export function quickStart(): Promise<QuickStartResult> {
   return call<QuickStartResult>("quick_start");
+}
+
+/** One recorded launch: mirrors `bai_core::live::RecentLaunch`. */
+export interface RecentLaunch {
+  sessionName: string;
+  sessionId: string;
+  /** RFC 3339, UTC. */
+  launchedAt: string;
+  image: string;
+  app: string | null;
+  resources: Record<string, string | number>;
+  project: string;
+  resourceGroup: string | null;
+  mounts: string[];
+  /** The variables' names only. */
+  environ: string[];
+  /** The session has ended: it can be launched again. */
+  ended: boolean;
+}
+
+/** `launch_history`: mirrors `bai_core::live::HistoryView`. */
+export interface LaunchHistory {
+  profileId: string;
+  /** Newest first. */
+  launches: RecentLaunch[];
+  /** Set when a damaged history file was set aside. */
+  warning: string | null;
+}
+
+/** A profile's recorded launches (every launch's request, no secrets), newest first. */
+export function launchHistory(profileId: string): Promise<LaunchHistory> {
+  return call<LaunchHistory>("launch_history", { profileId });
+}
+
+/** Forgets a profile's recorded launches; resolves to how many. */
+export function clearLaunchHistory(profileId: string): Promise<number> {
+  return call<number>("clear_launch_history", { profileId });
+}
+
+/** Launches an ended session again exactly as before; its launch id (progress follows as events). */
+export function launchAgain(profileId: string, session: string): Promise<string> {
+  return call<string>("launch_again", { profileId, session });
+}
+
+/** The recorded launches that can be launched again (their session has ended). */
+export function endedLaunches(history: LaunchHistory | null): RecentLaunch[] {
+  return history ? history.launches.filter((l) => l.ended) : [];
 }
 
 /** Codes meaning the cluster could not be reached at all. */
@@ -492,6 +592,8 @@ export function hintFor(code: string): string | null {
       return "The server ended the session while it was starting. Check the image and resources, or ask your administrator.";
     case "launch-app-not-offered":
       return "Pick another app, or an image that offers it.";
+    case "session-name-taken":
+      return "A session of that name has not ended yet. Open it, or terminate it before launching it again.";
     default:
       return null;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { memory, resources, statusBadge } from "./format";
+import { idleLine, memory, resources, statusBadge } from "./format";
 
 describe("resources", () => {
   it("shows memory in GiB and drops empty slots", () => {
@@ -30,5 +30,25 @@ describe("statusBadge", () => {
       expect(b.cls).toBe(cls);
     }
     expect(statusBadge({ status: "RUNNING_DEGRADED", phase: "running", degraded: true }).title).toMatch(/problem/);
+  });
+});
+
+describe("idleLine", () => {
+  const check = (label: string, remainingSecs: number | null, kind = "expire_after", resetBy = "traffic") => ({
+    label, remainingSecs, kind, resetBy,
+  });
+  it("names the soonest deadline and says what resets each checker", () => {
+    const line = idleLine([
+      check("session lifetime", 3000, "expire_after", "nothing"),
+      check("no network activity", 540),
+      check("low utilization", 60, "grace_period", "real-use"),
+    ]);
+    expect(line?.text).toBe("Ends in 9 min 0 s (no network activity)");
+    expect(line?.title).toContain("session lifetime: 50 min 0 s left; nothing extends this");
+    expect(line?.title).toContain("low utilization: 1 min 0 s left; only real work in the session resets this");
+  });
+  it("shows nothing when the cluster reports no deadline", () => {
+    expect(idleLine([])).toBeNull();
+    expect(idleLine([check("no network activity", null), check("low utilization", 30, "grace_period")])).toBeNull();
   });
 });

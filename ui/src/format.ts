@@ -97,3 +97,27 @@ export function phaseLabel(phase: string): string {
       return phase ? phase.charAt(0).toUpperCase() + phase.slice(1).replace(/_/g, " ") : "";
   }
 }
+
+/** A session's idle checkers as one line and a tooltip: "Ends in 9 min (no network
+ * activity)"; null when the cluster reports no deadline. */
+export function idleLine(
+  checks: { label: string; remainingSecs: number | null; kind: string; resetBy: string }[],
+): { text: string; title: string } | null {
+  const due = checks.filter((c) => c.kind === "expire_after" && c.remainingSecs !== null);
+  if (due.length === 0) return null;
+  const first = due.reduce((a, b) => ((b.remainingSecs ?? 0) < (a.remainingSecs ?? 0) ? b : a));
+  const left = first.remainingSecs ?? 0;
+  const text = left <= 0 ? `Ending now (${first.label})` : `Ends in ${duration(left * 1000)} (${first.label})`;
+  const why: Record<string, string> = {
+    traffic: "use of its apps or Keep alive resets this",
+    "real-use": "only real work in the session resets this",
+    nothing: "nothing extends this",
+  };
+  const title = checks
+    .map((c) => {
+      const t = c.remainingSecs === null ? "no time reported" : `${duration(c.remainingSecs * 1000)} left`;
+      return `${c.label}: ${t}; ${why[c.resetBy] ?? ""}`;
+    })
+    .join("\n");
+  return { text, title };
+}

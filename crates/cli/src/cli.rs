@@ -129,8 +129,20 @@ Examples:
   bai launch                                # the profile's quick-start image and resources
   bai launch -i cr.backend.ai/stable/python:3.9-ubuntu20.04 --cpu 2 --mem 4g
   bai launch --preset small -m data -e TZ=UTC -n my-notebook --reuse
-  bai launch --no-open --terminate-on-exit  # print the URL; destroy the session on Ctrl-C")]
+  bai launch --no-open --terminate-on-exit  # print the URL; destroy the session on Ctrl-C
+  bai launch --again my-notebook            # an ended session, exactly as it was launched")]
     Launch(Box<LaunchArgs>),
+    /// The launch history: what each launch of this profile asked for (no secrets), for
+    /// `bai launch --again`. Kept offline, 20 launches per profile.
+    #[command(
+        subcommand,
+        after_help = "\
+Examples:
+  bai history list
+  bai launch --again my-notebook
+  bai history clear -p work"
+    )]
+    History(HistoryCmd),
     /// Tunnel to an app of an existing session and open it (the session is left running).
     #[command(after_help = "\
 Examples:
@@ -252,6 +264,27 @@ Examples:
     },
 }
 
+/// `bai history`.
+#[derive(Debug, Subcommand)]
+pub enum HistoryCmd {
+    /// List this profile's recorded launches, newest first (offline).
+    #[command(after_help = "\
+Examples:
+  bai history list
+  bai history list --json -p work")]
+    List,
+    /// Forget this profile's recorded launches (offline).
+    #[command(after_help = "\
+Examples:
+  bai history clear
+  bai history clear --all-profiles")]
+    Clear {
+        /// Forget every profile's launches, not only this one's.
+        #[arg(long)]
+        all_profiles: bool,
+    },
+}
+
 /// `bai ssh`.
 #[derive(Debug, Clone, Args)]
 pub struct SshArgs {
@@ -368,6 +401,15 @@ pub struct LaunchArgs {
     /// by this launch.
     #[arg(long, requires = "name")]
     pub reuse: bool,
+    /// Launch a session of this profile's launch history again, exactly as it was launched
+    /// (image, resources, mounts, environment, name, app): `bai history list` shows them.
+    /// With --name, under that name instead.
+    #[arg(
+        long,
+        value_name = "SESSION",
+        conflicts_with_all = ["image", "preset", "cpu", "mem", "gpu", "project", "resource_group", "mounts", "envs", "reuse"]
+    )]
+    pub again: Option<String>,
     #[command(flatten)]
     pub tunnel: TunnelArgs,
 }

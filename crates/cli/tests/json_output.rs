@@ -425,6 +425,16 @@ async fn every_command_prints_json_that_fits_its_schema() {
         let again = ok("terminate", j(&["terminate", "json-1"]), &mut seen);
         assert_eq!(again["outcome"], "already_ended", "{again}");
         err(&j(&["terminate", "no-such-session"]), 1, "not-found");
+        // The launch was recorded; `launch --again` of an unknown one is an error.
+        let h = ok("history-list", j(&["history", "list"]), &mut seen);
+        assert_eq!(h["items"][0]["session_name"], "json-1", "{h}");
+        err(
+            &j(&["launch", "--again", "never-launched"]),
+            1,
+            "not-in-history",
+        );
+        let c = ok("history-clear", j(&["history", "clear"]), &mut seen);
+        assert_eq!(c["cleared"], 1, "{c}");
         (env, seen)
     })
     .await;

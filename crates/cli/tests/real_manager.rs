@@ -7,6 +7,9 @@ mod common;
 // SSH and SFTP through `bai ssh-proxy`, with this suite's helpers.
 #[path = "real_manager/ssh.rs"]
 mod ssh;
+// The idle checkers (network_timeout, session_lifetime) and tunnel traffic.
+#[path = "real_manager/idle.rs"]
+mod idle;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};

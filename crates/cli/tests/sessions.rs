@@ -758,3 +758,63 @@ async fn mem_4_is_4_mib_and_a_negative_cpu_is_a_value_error() {
         "a refused launch created nothing"
     );
 }
+
+/// `bai sessions` shows the idle checker that ends a session first, as the app does, and
+/// `--json` gives every checker's report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_show_the_idle_checker_due_first() {
+    use bai_core::client::{Client, ClientConfig, CreateSession, Credentials};
+    let kit = kit().await;
+    kit.control()
+        .set_idle_policy(bai_testkit::idle::IdlePolicy {
+            network_timeout_secs: Some(3600),
+            session_lifetime_secs: Some(600),
+            ..Default::default()
+        });
+    let client = Client::new(
+        ClientConfig::new(
+            bai_core::Endpoint::parse(&kit.manager_url()).expect("endpoint"),
+            bai_core::EndpointKind::Api,
+        ),
+        Credentials::keypair(AK, SK),
+    )
+    .expect("client");
+    client
+        .create_session(&CreateSession::new("idle-cli", "python"))
+        .await
+        .expect("created");
+    wait_status(&kit, "idle-cli", |s| s == Some(Status::Running)).await;
+
+    let dir = tempfile::tempdir().expect("dir");
+    let run = |args: &'static [&'static str]| {
+        let (path, url) = (dir.path().to_owned(), kit.manager_url());
+        tokio::task::spawn_blocking(move || env_bai(&path, &url).run(args, "").ok().out)
+    };
+    let table = run(&["sessions"]).await.expect("ran");
+    let line = table
+        .lines()
+        .find(|l| l.starts_with("idle-cli"))
+        .unwrap_or_else(|| panic!("{table}"));
+    // No app connection yet, so the network checker reports no time (as the manager does).
+    assert!(line.ends_with("9 min left (session lifetime)"), "{table}");
+    assert!(
+        table
+            .lines()
+            .next()
+            .is_some_and(|h| h.trim_end().ends_with("IDLE")),
+        "{table}"
+    );
+
+    let json = run(&["--json", "sessions"]).await.expect("ran");
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let checks = &v["items"][0]["idle_checks"];
+    assert_eq!(checks[0]["checker"], "network_timeout", "{v}");
+    assert_eq!(checks[0]["remaining_secs"], serde_json::Value::Null, "{v}");
+    assert_eq!(checks[1]["checker"], "session_lifetime", "{v}");
+    assert!(
+        checks[1]["remaining_secs"]
+            .as_f64()
+            .is_some_and(|s| s > 500.0 && s <= 600.0),
+        "{v}"
+    );
+}

@@ -225,6 +225,18 @@ pub enum Error {
     #[error("internal error: {detail}. Please report it")]
     Internal { detail: String },
 
+    /// `launch again` of a session this profile's launch history does not hold.
+    #[error(
+        "no launch of {session:?} is in this profile's launch history: launch it anew, or pick one the history lists"
+    )]
+    NotInHistory { session: String },
+
+    /// `launch again` under a name that a session still holds (it has not ended).
+    #[error(
+        "session {name:?} has not ended, so its name is still taken: open it, terminate it first, or launch again under another name"
+    )]
+    AgainNameTaken { name: String },
+
     /// This device's SSH key, the session's `authorized_keys` or the SSH config files.
     #[error("{detail}")]
     Ssh { detail: String },
@@ -232,6 +244,11 @@ pub enum Error {
     /// A program the SSH commands run is not installed.
     #[error("`{program}` was not found: {hint}")]
     ProgramMissing { program: String, hint: String },
+
+    /// A `backendai-launcher:` link that is malformed, asks for what a link may not set, or
+    /// names a profile that does not exist ([`crate::deep_link`]).
+    #[error("the link was refused: {reason}")]
+    LinkRefused { reason: String },
 
     #[error(
         "launch {launch} has ended and its details are no longer kept: its session, if it has one, is in the profile's list of sessions"
@@ -388,8 +405,11 @@ impl Error {
             Error::NoNotebookImage => "no-notebook-image",
             Error::LaunchNotKnown { .. } => "not-found",
             Error::Internal { .. } => "internal",
+            Error::NotInHistory { .. } => "not-in-history",
+            Error::AgainNameTaken { .. } => "session-name-taken",
             Error::Ssh { .. } => "ssh",
             Error::ProgramMissing { .. } => "program-missing",
+            Error::LinkRefused { .. } => "link-refused",
         }
     }
 

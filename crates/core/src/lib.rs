@@ -1,5 +1,6 @@
 //! `bai-core`: everything the launcher knows about Backend.AI, with no GUI dependency.
 //!
+//! - [`deep_link`]: `backendai-launcher:` links, read strictly and resolved to a profile
 //! - [`endpoint`]: endpoint URLs and the signed host line
 //! - [`signing`]: HMAC-SHA256 request signing (client and server side)
 //! - [`version`]: API version negotiation
@@ -15,8 +16,10 @@
 
 pub mod account;
 pub mod client;
+pub mod deep_link;
 pub mod endpoint;
 pub mod error;
+pub mod idle;
 pub mod launch;
 pub mod live;
 pub mod logging;

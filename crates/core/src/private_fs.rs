@@ -137,6 +137,27 @@ pub fn create_new_private(path: &Path) -> io::Result<File> {
     o.open(path)
 }
 
+/// Keep `original` (a damaged file's bytes as read) beside it in `dir` as
+/// `<file_name>.corrupt-<UTC timestamp>`, a new 0600 file: an existing copy, or anything
+/// planted at the name, is skipped for the next free name rather than overwritten or followed.
+pub fn set_aside(dir: &Path, file_name: &str, original: &[u8]) -> io::Result<PathBuf> {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    for n in 1..=100 {
+        let aside = match n {
+            1 => dir.join(format!("{file_name}.corrupt-{stamp}")),
+            n => dir.join(format!("{file_name}.corrupt-{stamp}-{n}")),
+        };
+        let mut f = match create_new_private(&aside) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        };
+        f.write_all(original).and_then(|()| f.sync_all())?;
+        return Ok(aside);
+    }
+    Err(io::Error::other("too many copies set aside this second"))
+}
+
 /// Open `path` for appending, creating it 0600 if missing (a lock file, a log file). A symlink at
 /// `path` is refused (`O_NOFOLLOW`), and an existing file that others could read is tightened
 /// to 0600.

@@ -37,6 +37,12 @@ pub fn parse_slot(key: &str, value: &str) -> Result<String> {
     }
 }
 
+/// Whether a slot is an accelerator's (a GPU, NPU, TPU, ...): every slot but the CPU, memory
+/// and shared memory ones. Such a session holds costly hardware while it runs.
+pub fn is_accelerator_slot(name: &str) -> bool {
+    !matches!(name, "cpu" | "mem" | "shmem" | "shared_memory")
+}
+
 /// A slot name: lower-case letters, digits, `.`, `_` and `-` (`cpu`, `mem`, `cuda.shares`).
 pub fn parse_key(key: &str) -> Result<String> {
     let k = key.trim().to_ascii_lowercase();

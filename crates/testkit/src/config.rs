@@ -225,6 +225,9 @@ pub struct Config {
     /// The site's `login_client_types` ids. Empty by default, like a manager installed with
     /// `mgr schema oneshot` (the migrations' `core`/`webui` seed rows are missing there).
     pub login_client_types: Vec<uuid::Uuid>,
+    /// A round trip to add in front of the manager listener (zero: none): clients are given
+    /// the address of a relay that delays each direction by half of it (see `delay.rs`).
+    pub manager_rtt: Duration,
 }
 
 pub const ADMIN_EMAIL: &str = "admin@lablup.com";
@@ -290,6 +293,7 @@ impl Default for Config {
             manager_port: 0,
             webserver_port: 0,
             login_client_types: Vec::new(),
+            manager_rtt: Duration::ZERO,
         }
     }
 }

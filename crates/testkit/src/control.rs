@@ -257,6 +257,37 @@ impl Control {
             .find(|s| s.name == name)
             .map(|s| s.create_config.clone())
     }
+    /// The create bodies of every session named `name`, oldest first (a name is free again
+    /// once its session ended, so a relaunch adds one).
+    pub fn create_bodies(&self, name: &str) -> Vec<Value> {
+        self.state
+            .world()
+            .sessions
+            .iter()
+            .filter(|s| s.name == name)
+            .map(|s| s.create_body.clone())
+            .collect()
+    }
+    /// Run these idle checkers (the default runs none: sessions report `{}`).
+    pub fn set_idle_policy(&self, policy: crate::idle::IdlePolicy) {
+        self.state.world().idle_policy = policy;
+        self.state.notify_changed();
+    }
+    /// Move the idle checkers' clock `secs` ahead of the real one (only theirs: requests are
+    /// still signed and checked against the real time).
+    pub fn set_idle_clock(&self, secs: i64) {
+        self.state.world().idle_clock_secs = secs;
+        self.state.notify_changed();
+    }
+    /// The utilization averages the agent reports for a session (`cpu_util`, `cuda_util`, ...).
+    /// False if the session is unknown.
+    pub fn set_utilization(&self, name_or_id: &str, values: BTreeMap<String, f64>) -> bool {
+        let Some(id) = self.session_id(name_or_id) else {
+            return false;
+        };
+        crate::idle::set_utilization(&mut self.state.world(), id, values);
+        true
+    }
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.state.world().requests.clone()
     }
@@ -427,6 +458,15 @@ struct BytesBody {
     bytes: Option<u64>,
 }
 #[derive(Deserialize)]
+struct IdleClockBody {
+    ahead_secs: i64,
+}
+#[derive(Deserialize)]
+struct UtilizationBody {
+    session: String,
+    values: BTreeMap<String, f64>,
+}
+#[derive(Deserialize)]
 struct TargetBody {
     app: String,
     addr: SocketAddr,
@@ -447,6 +487,36 @@ pub fn routes(state: AppState) -> Router {
             post(
                 |State(s): State<AppState>, Json(b): Json<ReportStatusBody>| async move {
                     if ctl(&s).report_status(&b.session, b.status.as_deref()) {
+                        ok().into_response()
+                    } else {
+                        unknown_session(&b.session)
+                    }
+                },
+            ),
+        )
+        .route(
+            "/__testkit/idle-policy",
+            post(
+                |State(s): State<AppState>, Json(b): Json<crate::idle::IdlePolicy>| async move {
+                    ctl(&s).set_idle_policy(b);
+                    ok()
+                },
+            ),
+        )
+        .route(
+            "/__testkit/idle-clock",
+            post(
+                |State(s): State<AppState>, Json(b): Json<IdleClockBody>| async move {
+                    ctl(&s).set_idle_clock(b.ahead_secs);
+                    ok()
+                },
+            ),
+        )
+        .route(
+            "/__testkit/utilization",
+            post(
+                |State(s): State<AppState>, Json(b): Json<UtilizationBody>| async move {
+                    if ctl(&s).set_utilization(&b.session, b.values) {
                         ok().into_response()
                     } else {
                         unknown_session(&b.session)

@@ -9,9 +9,11 @@ mod auth;
 pub mod config;
 pub mod control;
 mod control_auth;
+pub mod delay;
 mod encoded;
 mod events;
 mod gql;
+pub mod idle;
 mod jupyter;
 mod problem;
 mod resources;
@@ -74,6 +76,8 @@ pub struct TestKit {
     tasks: Vec<JoinHandle<()>>,
     /// Set when both listeners serve HTTPS (see [`TestKit::start_https`]).
     tls: Option<TlsMaterial>,
+    /// The delaying relay in front of the manager listener (`Config::manager_rtt`).
+    delayed: Option<delay::DelayRelay>,
 }
 
 async fn bind(what: &'static str, port: u16) -> Result<TcpListener> {
@@ -173,6 +177,18 @@ impl TestKit {
             state.clone(),
             server::date_header,
         ));
+        let delayed = if state.config.manager_rtt.is_zero() {
+            None
+        } else {
+            let relay = delay::DelayRelay::start(0, manager_addr, state.config.manager_rtt / 2)
+                .await
+                .map_err(|source| Error::Bind {
+                    what: "manager (delaying relay)",
+                    port: 0,
+                    source,
+                })?;
+            Some(relay)
+        };
         let (stop, rx) = watch::channel(false);
         let tasks = match &tls {
             None => vec![serve(m, manager, rx.clone()), serve(w, web, rx)],
@@ -188,13 +204,23 @@ impl TestKit {
             stop,
             tasks,
             tls,
+            delayed,
         })
     }
 
     fn scheme(&self) -> &'static str {
         if self.tls.is_some() { "https" } else { "http" }
     }
+    /// The manager's URL for clients: the delaying relay's when `Config::manager_rtt` is set.
     pub fn manager_url(&self) -> String {
+        let addr = self
+            .delayed
+            .as_ref()
+            .map_or(self.manager_addr, |d| d.addr());
+        format!("{}://{}", self.scheme(), addr)
+    }
+    /// The manager listener itself, without the delaying relay.
+    pub fn manager_direct_url(&self) -> String {
         format!("{}://{}", self.scheme(), self.manager_addr)
     }
     pub fn webserver_url(&self) -> String {

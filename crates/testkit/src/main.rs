@@ -35,6 +35,14 @@ struct Args {
     /// its email, password and code go into the ready line as `two_factor`.
     #[arg(long)]
     two_factor_user: bool,
+    /// Serve HTTPS on both listeners with a certificate of a private CA made for this run; its
+    /// certificate (PEM) goes into the ready line as `ca_pem`.
+    #[arg(long)]
+    https: bool,
+    /// Put the manager this many milliseconds of round trip away: `manager_url` is then a relay
+    /// that delays each direction by half of it (`manager_direct_url` skips it).
+    #[arg(long, default_value_t = 0)]
+    delay_ms: u64,
 }
 
 const TWO_FACTOR_EMAIL: &str = "two-factor@lablup.com";
@@ -56,6 +64,7 @@ async fn main() -> std::process::ExitCode {
             Jupyter::Off => JupyterMode::Off,
         },
         schedule: Schedule::uniform(Duration::from_millis(args.schedule_ms)),
+        manager_rtt: Duration::from_millis(args.delay_ms),
         ..Config::default()
     }
     .with_random_secrets();
@@ -77,7 +86,12 @@ async fn main() -> std::process::ExitCode {
                 .with_otp(&code),
         );
     }
-    let kit = match TestKit::start(config).await {
+    let started = if args.https {
+        TestKit::start_https(config).await
+    } else {
+        TestKit::start(config).await
+    };
+    let kit = match started {
         Ok(k) => k,
         Err(e) => {
             eprintln!("bai-testkit: {e}");
@@ -88,6 +102,8 @@ async fn main() -> std::process::ExitCode {
     let kp = &admin.keypairs[0];
     let ready = serde_json::json!({
         "manager_url": kit.manager_url(),
+        "manager_direct_url": kit.manager_direct_url(),
+        "ca_pem": kit.ca_pem(),
         "webserver_url": kit.webserver_url(),
         "access_key": kp.access_key,
         "secret_key": kp.secret_key,

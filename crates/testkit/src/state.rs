@@ -69,6 +69,11 @@ pub struct World {
     pub requests: Vec<RecordedRequest>,
     /// Access key → its registered SSH key pair (`/auth/ssh-keypair`).
     pub ssh_keypairs: HashMap<String, crate::sshd::SshKeypair>,
+    /// The idle checkers that run, and what they count from per session.
+    pub idle_policy: crate::idle::IdlePolicy,
+    pub idle: crate::idle::IdleTracks,
+    /// Seconds the idle checkers' clock is ahead of the real one.
+    pub idle_clock_secs: i64,
 }
 
 impl Shared {

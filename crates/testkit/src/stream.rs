@@ -122,7 +122,12 @@ pub async fn proxy(
         reject,
         drop_after,
     };
-    Ok(ws.on_upgrade(move |socket| relay(socket, plan)))
+    // The connection counts as app activity for the idle checker until it closes.
+    let activity = crate::idle::connection_opened(&state, session.id);
+    Ok(ws.on_upgrade(move |socket| async move {
+        relay(socket, plan).await;
+        drop(activity);
+    }))
 }
 
 async fn close(mut ws: WebSocket, code: u16, reason: &str) {

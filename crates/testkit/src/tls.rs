@@ -60,6 +60,9 @@ impl TlsMaterial {
         .map_err(err)?;
         leaf.distinguished_name
             .push(DnType::CommonName, "bai-testkit");
+        // Strict verifiers (Python 3.13's default `VERIFY_X509_STRICT`) want the issuer's key
+        // named in the certificate.
+        leaf.use_authority_key_identifier_extension = true;
         let leaf_cert = leaf.signed_by(&key, &issuer).map_err(err)?;
 
         let provider = Arc::new(rustls::crypto::ring::default_provider());

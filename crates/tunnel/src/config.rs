@@ -45,10 +45,16 @@ pub struct TunnelConfig {
     pub max_ws_message: usize,
     /// Largest frame sent upstream.
     pub chunk_bytes: usize,
-    /// WebSockets kept open ahead of need once the tunnel is in use (0: none).
+    /// WebSockets kept open ahead of need while the tunnel is in use (0: none). Six: a
+    /// browser's connections to one host, so its first burst after the page never waits for
+    /// a handshake through the manager.
     pub spare_connections: usize,
-    /// A spare older than this is not used (the app may have closed its side meanwhile).
+    /// A spare older than this is not used (the app may have closed its side meanwhile); it is
+    /// replaced at three quarters of it while the tunnel is in use.
     pub spare_max_age: Duration,
+    /// With no new local connection for this long the spares are closed (an idle tunnel
+    /// holds none); the next new connection fills the pool again.
+    pub spare_idle: Duration,
 }
 
 impl Default for TunnelConfig {
@@ -68,8 +74,9 @@ impl Default for TunnelConfig {
             verify_peer_user: false,
             max_ws_message: 16 * 1024 * 1024,
             chunk_bytes: 256 * 1024,
-            spare_connections: 2,
+            spare_connections: 6,
             spare_max_age: Duration::from_secs(20),
+            spare_idle: Duration::from_secs(60),
         }
     }
 }

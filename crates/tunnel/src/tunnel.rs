@@ -4,12 +4,14 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use bai_core::client::Client;
 use bai_core::launch::{AppTunnel, ProbeOutcome, TunnelStats};
 use bai_secrets::Secret;
 use futures_util::future::BoxFuture;
 use tokio::net::TcpListener;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::Access;
@@ -94,7 +96,11 @@ impl Tunnel {
             session: session.to_owned(),
             app: app.to_owned(),
             access: Access::new(local_addr, config.token_lifetime),
-            spares: Spares::new(config.spare_connections, config.spare_max_age),
+            spares: Spares::new(
+                config.spare_connections,
+                config.spare_max_age,
+                config.spare_idle,
+            ),
             pending: Arc::new(Pending::default()),
             config,
             counters: Arc::new(Counters::default()),
@@ -134,6 +140,11 @@ impl TunnelHandle {
 
     pub fn stats(&self) -> TunnelStats {
         self.inner.shared.counters.snapshot()
+    }
+
+    /// Pre-opened WebSockets held now (see `TunnelConfig::spare_connections`).
+    pub fn spare_connections(&self) -> usize {
+        self.inner.shared.spares.len()
     }
 
     pub fn session(&self) -> &str {
@@ -205,31 +216,57 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, stop: Cancellat
     }
 }
 
-/// Keep the spare pool full once asked to; back off while the app refuses.
+/// Keep the spare pool full while the tunnel is in use, opening the missing ones in parallel;
+/// renew them as they age, close them when idle, and back off while the app refuses (then
+/// one at a time, a second apart, until one opens).
 async fn refill_spares(s: Arc<Shared>, stop: CancellationToken) {
-    let c = &s.config;
+    let mut opening = tokio::task::JoinSet::new();
+    let mut retry_at: Option<Instant> = None;
+    let mut failing = false;
     loop {
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            _ = s.spares.wanted() => {}
-        }
-        while s.spares.missing() > 0 {
-            let opened = tokio::select! {
-                _ = stop.cancelled() => return,
-                r = relay::connect(&s.client, &s.session, &s.app, c) => r,
-            };
-            match opened {
-                Ok(ws) => s.spares.put(ws),
-                Err(e) => {
-                    tracing::debug!(error = %e, "spare WebSocket did not open");
-                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                    break;
-                }
+        if retry_at.is_none_or(|t| Instant::now() >= t) {
+            retry_at = None;
+            let mut n = s.spares.tend(opening.len());
+            if failing {
+                n = n.min(usize::from(opening.is_empty()));
+            }
+            for _ in 0..n {
+                let s = s.clone();
+                opening.spawn(async move {
+                    relay::connect(&s.client, &s.session, &s.app, &s.config).await
+                });
             }
         }
-        if stop.is_cancelled() {
-            s.spares.clear();
-            return;
+        let next = match (s.spares.next_check(), retry_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        tokio::select! {
+            _ = stop.cancelled() => {
+                s.spares.clear();
+                return;
+            }
+            _ = s.spares.wanted() => {}
+            Some(opened) = opening.join_next(), if !opening.is_empty() => match opened {
+                Ok(Ok(ws)) => {
+                    failing = false;
+                    s.spares.put(ws);
+                }
+                Ok(Err(e)) => {
+                    tracing::debug!(error = %e, "spare WebSocket did not open");
+                    failing = true;
+                    retry_at = Some(Instant::now() + Duration::from_secs(1));
+                }
+                Err(e) => tracing::debug!(error = %e, "spare WebSocket task failed"),
+            },
+            _ = sleep_until_some(next) => {}
         }
+    }
+}
+
+async fn sleep_until_some(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }

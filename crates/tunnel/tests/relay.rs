@@ -180,34 +180,133 @@ async fn close_stops_the_listener_and_open_connections() {
     );
 }
 
+/// How many tcpproxy upgrades the testkit has seen (the tunnel's WebSocket handshakes).
+fn upgrades(s: &Setup) -> usize {
+    s.kit
+        .control()
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("/tcpproxy?app=jupyter"))
+        .count()
+}
+
+/// Wait until the tunnel holds `n` spares.
+async fn wait_spares(s: &Setup, n: usize) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while s.tunnel.spare_connections() != n {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} spares, not {n}",
+            s.tunnel.spare_connections()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Wait until the testkit has seen `n` upgrades.
+async fn wait_upgrades(s: &Setup, n: usize) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while upgrades(s) < n {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} upgrades, not {n}",
+            upgrades(s)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn once_in_use_new_connections_get_pre_opened_websockets() {
     let s = setup(TunnelConfig::default()).await;
-    let upgrades = || {
-        s.kit
-            .control()
-            .requests()
-            .iter()
-            .filter(|r| r.path.contains("/tcpproxy?app=jupyter"))
-            .count()
-    };
     assert_eq!(
-        upgrades(),
+        upgrades(&s),
         0,
         "nothing is opened before the first connection"
     );
     s.conn().await.get("/small", false).await.expect("first");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(upgrades(), 3, "the first connection plus two spares");
+    wait_spares(&s, 6).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(upgrades(&s), 7, "the first connection plus six spares");
+    assert_eq!(s.tunnel.spare_connections(), 6);
     for _ in 0..5 {
         let r = s.conn().await.get("/small", false).await.expect("answer");
         assert_eq!(r.status, 200);
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    wait_upgrades(&s, 12).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(
-        upgrades(),
-        8,
+        upgrades(&s),
+        12,
         "each connection used a spare, and each was replaced"
     );
     assert_eq!(s.tunnel.stats().errors, 0);
+}
+
+#[tokio::test]
+async fn a_browsers_six_parallel_connections_after_the_page_use_spares_and_an_idle_tunnel_drops_them()
+ {
+    let s = setup(TunnelConfig {
+        spare_idle: Duration::from_millis(1500),
+        ..TunnelConfig::default()
+    })
+    .await;
+    // The page, on the browser's first connection: its own WebSocket, and the pool fills.
+    let mut page = s.conn().await;
+    assert_eq!(page.get("/small", false).await.expect("page").status, 200);
+    wait_spares(&s, 6).await;
+    assert_eq!(upgrades(&s), 7, "the page's own WebSocket and six spares");
+    // From now on every new upgrade is refused (1013): a connection that did not get a spare
+    // would answer 503.
+    s.kit.control().tcpproxy_reject_first(1000);
+    let burst = futures_util::future::join_all((0..6).map(|_| async {
+        let mut c = s.conn().await;
+        let r = c.get("/small", false).await.expect("answer");
+        (r.status, c)
+    }))
+    .await;
+    let statuses: Vec<u16> = burst.iter().map(|(st, _)| *st).collect();
+    assert_eq!(
+        statuses, [200; 6],
+        "each of the six got a pre-opened WebSocket"
+    );
+    assert_eq!(s.tunnel.stats().errors, 0);
+    s.kit.control().tcpproxy_reject_first(0);
+    assert_eq!(
+        page.get("/small", false).await.expect("again").status,
+        200,
+        "kept-alive connections stay"
+    );
+
+    // Idle (no new connection for `spare_idle`): the spares are closed, the browser's
+    // kept-alive connections stay.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while s.tunnel.spare_connections() > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} spares still held after the tunnel went idle",
+            s.tunnel.spare_connections()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let before = upgrades(&s);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(upgrades(&s), before, "an idle tunnel opens nothing");
+    assert_eq!(s.tunnel.stats().connections_open, 7);
+    assert_eq!(
+        page.get("/small", false).await.expect("after idle").status,
+        200
+    );
+
+    // The next new connection fills the pool again.
+    assert_eq!(
+        s.conn()
+            .await
+            .get("/small", false)
+            .await
+            .expect("new")
+            .status,
+        200
+    );
+    wait_upgrades(&s, before + 7).await;
 }

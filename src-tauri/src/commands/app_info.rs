@@ -55,9 +55,10 @@ pub fn app_info() -> Result<AppInfo, CommandError> {
 }
 
 /// The launcher UI calls this once it has rendered: the log gets the time since the process
-/// started (the startup figure of the benchmark).
+/// started (the startup figure of the benchmark). What links opened meanwhile asked the
+/// launcher to show is delivered now ([`crate::deep_link::ui_ready`]).
 #[tauri::command]
-pub async fn ui_ready() -> Result<u64, CommandError> {
+pub async fn ui_ready<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> Result<u64, CommandError> {
     let ms = crate::started_at().elapsed().as_millis();
     let ms = u64::try_from(ms).unwrap_or(u64::MAX);
     let epoch_ms = std::time::SystemTime::now()
@@ -65,5 +66,6 @@ pub async fn ui_ready() -> Result<u64, CommandError> {
         .map(|d| d.as_millis())
         .unwrap_or_default();
     tracing::info!(since_start_ms = ms, epoch_ms, "launcher ui ready");
+    crate::deep_link::ui_ready(&app);
     Ok(ms)
 }

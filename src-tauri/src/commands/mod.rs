@@ -3,6 +3,7 @@
 
 pub mod app_info;
 pub mod demo;
+pub mod history;
 mod names;
 pub mod profiles;
 pub mod sessions;
@@ -42,7 +43,13 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         sessions::cancel_launch,
         sessions::open_session,
         sessions::terminate_session,
+        sessions::keep_alive,
+        sessions::launch_preset,
+        sessions::keep_idle_session,
         sessions::quick_start,
         vscode::open_in_vscode,
+        history::launch_history,
+        history::clear_launch_history,
+        history::launch_again,
     ]
 }

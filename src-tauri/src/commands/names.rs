@@ -28,6 +28,12 @@ pub const COMMANDS: &[&str] = &[
     "cancel_launch",
     "open_session",
     "terminate_session",
+    "keep_alive",
+    "launch_preset",
+    "keep_idle_session",
     "quick_start",
     "open_in_vscode",
+    "launch_history",
+    "clear_launch_history",
+    "launch_again",
 ];

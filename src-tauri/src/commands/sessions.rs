@@ -34,6 +34,44 @@ pub async fn terminate_session(
     Ok(state.service.terminate(&profile_id, &session_id).await?)
 }
 
+/// Start a notebook with a cluster preset on a profile: the Start button of a `launch` link's
+/// question (the profile's quick-start image and app). Returns the launch to follow.
+#[tauri::command]
+pub async fn launch_preset(
+    state: State<'_, AppState>,
+    profile_id: String,
+    preset: String,
+) -> Result<String, CommandError> {
+    let launch = state
+        .service
+        .launch_with_preset(&profile_id, &preset)
+        .await?;
+    tracing::info!(launch = %launch, "launch started from a link, as the user confirmed");
+    Ok(launch)
+}
+
+/// "Keep alive": app traffic through the session's proxy resets the cluster's network-timeout
+/// checker. Refused (`keep-alive-not-offered`) where only real use or nothing resets it.
+#[tauri::command]
+pub async fn keep_alive(
+    state: State<'_, AppState>,
+    profile_id: String,
+    session_id: String,
+) -> Result<(), CommandError> {
+    Ok(state.service.keep_alive(&profile_id, &session_id).await?)
+}
+
+/// "Keep" on a spend warning: no warning about this idle stretch again.
+#[tauri::command]
+pub async fn keep_idle_session(
+    state: State<'_, AppState>,
+    profile_id: String,
+    session_id: String,
+) -> Result<(), CommandError> {
+    state.service.keep_idle_session(&profile_id, &session_id);
+    Ok(())
+}
+
 /// Open a running session's app in a notebook window: the open window if there is one (returns
 /// `None`), else a launch attaching to it (returns its id).
 #[tauri::command]

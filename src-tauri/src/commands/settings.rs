@@ -18,6 +18,10 @@ pub struct SettingsView {
     pub quick_start: Option<LaunchPreset>,
     pub notebook_close: NotebookClose,
     pub start_at_login: bool,
+    /// Minutes before an idle checker ends a session to warn at (0: never).
+    pub idle_warn_minutes: u32,
+    /// Minutes an accelerated session may sit idle before a warning (None: never).
+    pub spend_guard_minutes: Option<u32>,
     /// Set when settings.toml was damaged and set aside.
     pub warning: Option<String>,
 }
@@ -32,7 +36,18 @@ pub struct SettingsInput {
     pub quick_start: Option<LaunchPreset>,
     pub notebook_close: NotebookClose,
     pub start_at_login: bool,
+    #[serde(default = "default_warn")]
+    pub idle_warn_minutes: u32,
+    #[serde(default)]
+    pub spend_guard_minutes: Option<u32>,
 }
+
+fn default_warn() -> u32 {
+    bai_core::idle::guard::DEFAULT_WARN_BEFORE_MINUTES
+}
+
+/// Longest warning lead and idle stretch the settings take (a day).
+const MAX_IDLE_MINUTES: u32 = 24 * 60;
 
 #[tauri::command]
 pub async fn get_settings(state: State<'_, AppState>) -> Result<SettingsView, CommandError> {
@@ -48,6 +63,8 @@ pub fn view(state: &AppState) -> Result<SettingsView, CommandError> {
         quick_start: default.map(|p| p.quick_start.clone()),
         notebook_close: loaded.settings.notebook_close,
         start_at_login: loaded.settings.start_at_login,
+        idle_warn_minutes: loaded.settings.idle_warn_minutes,
+        spend_guard_minutes: loaded.settings.spend_guard_minutes,
         warning: loaded.warning,
     })
 }
@@ -66,6 +83,24 @@ pub async fn save_settings<R: Runtime>(
 }
 
 pub fn save(state: &AppState, input: SettingsInput) -> Result<SettingsView, CommandError> {
+    check_minutes(
+        "idleWarnMinutes",
+        input.idle_warn_minutes,
+        "0 turns the warnings off",
+    )?;
+    if let Some(m) = input.spend_guard_minutes {
+        check_minutes(
+            "spendGuardMinutes",
+            m,
+            "leave it empty to turn the warning off",
+        )?;
+        if m == 0 {
+            return Err(CommandError::new(
+                "invalid-input",
+                "spendGuardMinutes: give at least 1 minute, or leave it empty to turn the warning off",
+            ));
+        }
+    }
     if let Some(id) = input
         .default_profile_id
         .as_deref()
@@ -80,12 +115,28 @@ pub fn save(state: &AppState, input: SettingsInput) -> Result<SettingsView, Comm
     }
     // What the page does not show (the tray notice seen) is kept as it was.
     let before = state.settings.load()?.settings;
-    state.settings.save(&AppSettings {
+    let saved = AppSettings {
         notebook_close: input.notebook_close,
         start_at_login: input.start_at_login,
+        idle_warn_minutes: input.idle_warn_minutes,
+        spend_guard_minutes: input.spend_guard_minutes,
         ..before
-    })?;
+    };
+    state.settings.save(&saved)?;
+    state.service.set_idle_settings(saved.idle());
     view(state)
+}
+
+fn check_minutes(field: &str, minutes: u32, off: &str) -> Result<(), CommandError> {
+    if minutes > MAX_IDLE_MINUTES {
+        return Err(CommandError::new(
+            "invalid-input",
+            format!(
+                "{field}: {minutes} minutes is more than a day; give at most {MAX_IDLE_MINUTES} ({off})"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Empty free-text fields mean "not set".

@@ -37,6 +37,17 @@ RM_AGENT_MONITOR_PORT=${REALMGR_AGENT_MONITOR_PORT:-6008}
 # OpenSSH's sshd behind the sessions' sshd app (lib/sshd.sh).
 RM_SSHD_PORT=${REALMGR_SSHD_PORT:-8160}
 
+# The idle checkers (setup.sh puts them in etcd; the manager reads them when it starts):
+# network_timeout is enabled with this threshold, which applies to the keypairs whose resource
+# policy has idle_timeout < 0 (only idle@lablup.com's `idle-short`, fixtures/80-idle-user.json;
+# the `default` policy's 3600 s overrides it for everyone else). session_lifetime is always on
+# and takes max_session_lifetime from the policy (600 s for `idle-short`, 0 = none elsewhere).
+# The packet timeout is how long a silent app-stream connection should still count as active;
+# the stream GC reads it from etcd on every pass (every 10 s), but in 26.9.6 that GC fails on
+# every pass, so an open connection counts until it closes (README.md, "Idle checkers").
+RM_IDLE_THRESHOLD=${REALMGR_IDLE_THRESHOLD:-45s}
+RM_APP_PACKET_TIMEOUT=${REALMGR_APP_STREAMING_PACKET_TIMEOUT:-5m}
+
 RM_PG_BIN=${REALMGR_PG_BIN:-/usr/lib/postgresql/15/bin}
 RM_PG_PASSWORD=develove # loopback-only throwaway database
 

@@ -309,3 +309,111 @@ describe("<bai-app-shell>", () => {
     expect(inShadow(shell, "main bai-welcome-panel")).not.toBeNull();
   });
 });
+
+describe("<bai-app-shell> and backendai-launcher: links", () => {
+  beforeEach(() => {
+    invoke.mockReset();
+    (globalThis as Record<string, unknown>).__TAURI_INTERNALS__ = {};
+  });
+  afterEach(() => {
+    document.body.replaceChildren();
+    delete (globalThis as Record<string, unknown>).__TAURI_INTERNALS__;
+  });
+
+  const session = (name: string) => ({
+    id: `id-${name}`,
+    name,
+    image: "cr.backend.ai/stable/python:3.9",
+    status: "RUNNING",
+    phase: "running",
+    degraded: false,
+    statusInfo: null,
+    createdAt: null,
+    resources: {},
+    apps: ["jupyterlab"],
+    ssh: false,
+    open: false,
+    idle: [],
+    accelerated: false,
+  });
+
+  /** The shell with LAB and two running sessions; other commands answer null. */
+  async function mountWithSessions(): Promise<AppShell> {
+    const answers: Record<string, unknown> = {
+      app_info: INFO,
+      list_profiles: { profiles: [LAB], defaultId: LAB.id, warnings: [], keyringError: null },
+      watch_sessions: {
+        profileId: LAB.id,
+        profileName: LAB.name,
+        sessions: [session("first-one"), session("linked-one")],
+        error: null,
+      },
+    };
+    invoke.mockImplementation(async (cmd: string) => answers[cmd] ?? null);
+    return mount();
+  }
+
+  type WithDeepLink = { deepLink(m: unknown): Promise<void> };
+
+  it("an open link shows the profile with that session selected", async () => {
+    const shell = await mountWithSessions();
+    await (shell as unknown as WithDeepLink).deepLink({
+      kind: "open",
+      profileId: LAB.id,
+      profileName: LAB.name,
+      session: "linked-one",
+    });
+    await settle(shell);
+    await settle(shell);
+    const selected = deepAll(shell, "[data-testid=session-row][data-selected]");
+    expect(selected.map((r) => r.getAttribute("data-name"))).toEqual(["linked-one"]);
+    expect(selected[0]?.getAttribute("aria-selected")).toBe("true");
+    expect(deep(shell, "[data-testid=selected-missing]")).toBeNull();
+  });
+
+  it("says so when the linked session is not in the list", async () => {
+    const shell = await mountWithSessions();
+    await (shell as unknown as WithDeepLink).deepLink({
+      kind: "open",
+      profileId: LAB.id,
+      profileName: LAB.name,
+      session: "gone-away",
+    });
+    await settle(shell);
+    await settle(shell);
+    expect(deepAll(shell, "[data-testid=session-row][data-selected]")).toEqual([]);
+    expect(deep(shell, "[data-testid=selected-missing]")?.textContent).toContain("gone-away");
+  });
+
+  it("a refused link shows its message and code in the banner", async () => {
+    const shell = await mountWithSessions();
+    await (shell as unknown as WithDeepLink).deepLink({
+      kind: "refused",
+      error: { code: "link-refused", message: "the link was refused: there is no profile named \"x\"" },
+    });
+    await settle(shell);
+    expect(deep(shell, "[data-testid=error-message]")?.textContent).toContain("the link was refused");
+    expect(deep(shell, "[data-testid=error-code]")?.textContent).toBe("link-refused");
+  });
+
+  it("a launch link asks first: Cancel starts nothing, Start launches the preset", async () => {
+    const shell = await mountWithSessions();
+    const ask = { kind: "confirm-launch", profileId: LAB.id, profileName: LAB.name, preset: "gpu-small" };
+    await (shell as unknown as WithDeepLink).deepLink(ask);
+    await settle(shell);
+    expect(deep(shell, "[data-testid=link-launch]")?.textContent).toContain("gpu-small");
+    deep(shell, "[data-testid=link-launch-cancel]")?.click();
+    await settle(shell);
+    expect(deep(shell, "[data-testid=link-launch]")).toBeNull();
+    expect(invoke.mock.calls.some(([cmd]) => cmd === "launch_preset")).toBe(false);
+
+    await (shell as unknown as WithDeepLink).deepLink(ask);
+    await settle(shell);
+    deep(shell, "[data-testid=link-launch-start]")?.click();
+    await vi.waitFor(() =>
+      expect(invoke).toHaveBeenCalledWith("launch_preset", { profileId: LAB.id, preset: "gpu-small" }),
+    );
+    await settle(shell);
+    expect(deep(shell, "[data-testid=link-launch]")).toBeNull();
+  });
+});

@@ -9,12 +9,14 @@ import {
   type Profile,
   type ProfileList,
   appInfo,
+  launchPreset,
   listProfiles,
   quickStart,
   toApiError,
   uiReady,
 } from "../api.js";
-import { onLaunchStarted, onProfilesChanged } from "../live.js";
+import { type DeepLinkMessage, onDeepLink, onLaunchStarted, onProfilesChanged } from "../live.js";
+import { buttonStyles } from "../styles/shared.js";
 import "./app-header.js";
 import "./error-banner.js";
 import type { View } from "./events.js";
@@ -32,12 +34,15 @@ export class AppShell extends LitElement {
     error: { state: true },
     profiles: { state: true },
     view: { state: true },
+    linkLaunch: { state: true },
   };
 
   declare info: AppInfo | null;
   declare error: ApiError | null;
   declare profiles: ProfileList | null;
   declare view: View;
+  /** A `launch` link waiting for the user's Start or Cancel. */
+  declare linkLaunch: { profileId: string; profileName: string; preset: string } | null;
 
   /** Settles once the first app_info and list_profiles calls have been handled; tests await it. */
   ready: Promise<void> = Promise.resolve();
@@ -48,6 +53,7 @@ export class AppShell extends LitElement {
     this.error = null;
     this.profiles = null;
     this.view = { kind: "welcome" };
+    this.linkLaunch = null;
     this.addEventListener("navigate", (e) => {
       this.view = (e as CustomEvent<View>).detail;
     });
@@ -60,7 +66,9 @@ export class AppShell extends LitElement {
     });
   }
 
-  static override styles = css`
+  static override styles = [
+    buttonStyles,
+    css`
     :host {
       display: grid;
       grid-template:
@@ -86,11 +94,26 @@ export class AppShell extends LitElement {
       min-height: 0;
       overflow: auto;
     }
-  `;
+    .link-launch {
+      margin: var(--bai-space-3) 0;
+      padding: var(--bai-space-3) var(--bai-space-4);
+      border: 1px solid var(--bai-accent);
+      border-radius: var(--bai-radius-sm);
+      background: var(--bai-surface);
+      font-size: 13px;
+    }
+    .link-launch p {
+      margin: 0 0 var(--bai-space-2);
+    }
+  `,
+  ];
 
   override connectedCallback() {
     super.connectedCallback();
-    this.ready = Promise.all([this.loadInfo(), this.loadProfiles()]).then(async () => {
+    // A link opened while the window loads waits in the shell until `uiReady` says this
+    // listens, so it must listen before that.
+    const deepLinks = onDeepLink((m) => void this.deepLink(m));
+    this.ready = Promise.all([this.loadInfo(), this.loadProfiles(), deepLinks]).then(async () => {
       await this.updateComplete;
       // For the startup benchmark; a failure here changes nothing for the user.
       await uiReady().catch(() => undefined);
@@ -101,6 +124,53 @@ export class AppShell extends LitElement {
     });
     // The tray changed the default profile.
     void onProfilesChanged(() => void this.loadProfiles());
+  }
+
+  /** A `backendai-launcher:` link: select its session, follow its launch, or say why not. */
+  private async deepLink(m: DeepLinkMessage): Promise<void> {
+    switch (m.kind) {
+      case "open":
+        this.error = null;
+        // The profile may be new to this window (added by `bai` meanwhile).
+        if (!this.find(m.profileId)) await this.loadProfiles();
+        this.view = { kind: "detail", id: m.profileId, session: m.session };
+        break;
+      case "confirm-launch":
+        this.error = null;
+        this.linkLaunch = { profileId: m.profileId, profileName: m.profileName, preset: m.preset };
+        break;
+      case "refused":
+        this.error = new ApiError(m.error.code, m.error.message);
+        break;
+    }
+  }
+
+  /** Start what a `launch` link asked for, now that the user said so. */
+  private async startLinkLaunch(): Promise<void> {
+    const l = this.linkLaunch;
+    if (!l) return;
+    this.linkLaunch = null;
+    this.error = null;
+    try {
+      const launchId = await launchPreset(l.profileId, l.preset);
+      this.view = { kind: "progress", launchId };
+    } catch (e) {
+      this.error = toApiError(e);
+    }
+  }
+
+  private renderLinkLaunch() {
+    const l = this.linkLaunch;
+    if (!l) return nothing;
+    return html`<div class="link-launch" role="alertdialog" data-testid="link-launch"
+      aria-label="Start a notebook from a link">
+      <p>A link asks to start a notebook on <strong>${l.profileName}</strong> with the cluster
+        preset <strong>${l.preset}</strong>. It uses your resources until you end it.</p>
+      <button class="btn btn-primary" data-testid="link-launch-start"
+        @click=${() => void this.startLinkLaunch()}>Start</button>
+      <button class="btn btn-secondary" data-testid="link-launch-cancel"
+        @click=${() => (this.linkLaunch = null)}>Cancel</button>
+    </div>`;
   }
 
   private async quickStart(): Promise<void> {
@@ -149,7 +219,7 @@ export class AppShell extends LitElement {
       case "detail": {
         const p = this.find(v.id);
         return p
-          ? html`<bai-profile-detail .profile=${p}></bai-profile-detail>`
+          ? html`<bai-profile-detail .profile=${p} .session=${v.session ?? null}></bai-profile-detail>`
           : html`<bai-welcome-panel></bai-welcome-panel>`;
       }
       case "launch": {
@@ -172,9 +242,10 @@ export class AppShell extends LitElement {
     return html`
       <bai-app-header .info=${this.info}
         .canQuickStart=${!!this.profiles?.defaultId}></bai-app-header>
-      ${this.error
-        ? html`<bai-error-banner class="banner" .error=${this.error}></bai-error-banner>`
-        : nothing}
+      <div class="banner">
+        ${this.error ? html`<bai-error-banner .error=${this.error}></bai-error-banner>` : nothing}
+        ${this.renderLinkLaunch()}
+      </div>
       <bai-profile-list .data=${this.profiles} .view=${this.view}></bai-profile-list>
       <main>${this.renderMain()}</main>
     `;

@@ -6,7 +6,7 @@ export type View =
   | { kind: "welcome" }
   | { kind: "add" }
   | { kind: "edit"; id: string }
-  | { kind: "detail"; id: string }
+  | { kind: "detail"; id: string; session?: string }
   | { kind: "settings" }
   | { kind: "launch"; id: string }
   | { kind: "progress"; launchId: string };

@@ -94,7 +94,7 @@ describe("plain words", () => {
   it("Settings says where things are kept without file names", async () => {
     const settings: Settings = {
       defaultProfileId: null, quickStart: null, notebookClose: "keep-running", startAtLogin: false,
-      warning: null,
+      idleWarnMinutes: 10, spendGuardMinutes: null, warning: null,
     };
     invoke.mockImplementation(async (cmd: string) => {
       if (cmd === "get_settings") return settings;

@@ -21,6 +21,7 @@ import { navigate, profilesChanged } from "./events.js";
 export class ProfileDetail extends LitElement {
   static override properties = {
     profile: { attribute: false },
+    session: { attribute: false },
     report: { state: true },
     error: { state: true },
     busy: { state: true },
@@ -29,6 +30,8 @@ export class ProfileDetail extends LitElement {
   };
 
   declare profile: Profile | null;
+  /** The session to select in the list (a `backendai-launcher://open` link names it). */
+  declare session: string | null;
   declare report: ConnectionReport | null;
   declare error: ApiError | null;
   declare busy: boolean;
@@ -38,6 +41,7 @@ export class ProfileDetail extends LitElement {
   constructor() {
     super();
     this.profile = null;
+    this.session = null;
     this.report = null;
     this.error = null;
     this.busy = false;
@@ -231,7 +235,7 @@ export class ProfileDetail extends LitElement {
       </section>
 
       <section class="card">
-        <bai-session-list .profile=${p}></bai-session-list>
+        <bai-session-list .profile=${p} .selected=${this.session}></bai-session-list>
       </section>
 
       ${this.report

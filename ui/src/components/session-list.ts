@@ -8,21 +8,25 @@ import {
   type Session,
   type SessionsSnapshot,
   isUnreachable,
+  keepAlive,
   openInVsCode,
   openSession,
   terminateSession,
   toApiError,
   watchSessions,
 } from "../api.js";
-import { age, resources, shortImage, statusBadge } from "../format.js";
+import { age, idleLine, resources, shortImage, statusBadge } from "../format.js";
 import { type Unsubscribe, onSessionsChanged } from "../live.js";
 import { buttonStyles } from "../styles/shared.js";
 import "./error-banner.js";
 import { navigate } from "./events.js";
+import "./idle-notices.js";
+import "./recent-launches.js";
 
 export class SessionList extends LitElement {
   static override properties = {
     profile: { attribute: false },
+    selected: { attribute: false },
     snapshot: { state: true },
     error: { state: true },
     confirm: { state: true },
@@ -31,6 +35,8 @@ export class SessionList extends LitElement {
   };
 
   declare profile: Profile | null;
+  /** A session name to highlight and scroll to (a `backendai-launcher://open` link's). */
+  declare selected: string | null;
   declare snapshot: SessionsSnapshot | null;
   declare error: ApiError | null;
   /** The session awaiting "Terminate?" confirmation. */
@@ -45,6 +51,7 @@ export class SessionList extends LitElement {
   constructor() {
     super();
     this.profile = null;
+    this.selected = null;
     this.snapshot = null;
     this.error = null;
     this.confirm = null;
@@ -89,6 +96,12 @@ export class SessionList extends LitElement {
       }
       .name {
         font-weight: 600;
+      }
+      tr.selected td {
+        background: color-mix(in srgb, var(--bai-accent) 12%, transparent);
+      }
+      tr.selected td:first-child {
+        box-shadow: inset 3px 0 0 var(--bai-accent);
       }
       .mono {
         font-family: var(--bai-font-mono);
@@ -148,6 +161,10 @@ export class SessionList extends LitElement {
       .confirm {
         font-size: 12px;
       }
+      .idle {
+        font-size: 12px;
+        color: #93370d;
+      }
     `,
   ];
 
@@ -176,6 +193,19 @@ export class SessionList extends LitElement {
       this.confirm = null;
       this.error = null;
       void this.watch();
+    }
+  }
+
+  /** The selection scrolled into view last (each selection is scrolled to once). */
+  private scrolledTo: string | null = null;
+
+  override updated(changed: Map<string, unknown>) {
+    if (changed.has("selected")) this.scrolledTo = null;
+    if (!this.selected || this.scrolledTo === this.selected) return;
+    const row = this.renderRoot.querySelector("tr[data-selected]");
+    if (row) {
+      this.scrolledTo = this.selected;
+      row.scrollIntoView({ block: "center", behavior: "smooth" });
     }
   }
 
@@ -216,6 +246,12 @@ export class SessionList extends LitElement {
     void this.act(s, () => openInVsCode(p.id, s.id));
   }
 
+  private keepAlive(s: Session) {
+    const p = this.profile;
+    if (!p) return;
+    void this.act(s, () => keepAlive(p.id, s.id));
+  }
+
   private terminate(s: Session) {
     const p = this.profile;
     if (!p) return;
@@ -226,7 +262,11 @@ export class SessionList extends LitElement {
   private renderRow(s: Session) {
     const canOpen = s.phase === "running" && s.apps.some((a) => a === "jupyterlab" || a === "jupyter");
     const badge = statusBadge(s);
-    return html`<tr data-testid="session-row" data-name=${s.name}>
+    const selected = this.selected === s.name;
+    const idle = s.phase === "running" ? idleLine(s.idle) : null;
+    const canKeepAlive = s.phase === "running" && s.idle.some((c) => c.resetBy === "traffic");
+    return html`<tr data-testid="session-row" data-name=${s.name} class=${selected ? "selected" : ""}
+      aria-selected=${selected ? "true" : "false"} ?data-selected=${selected}>
       <td>
         <div class="name">${s.name}</div>
         ${s.open ? html`<div class="muted">open in a window</div>` : nothing}
@@ -236,6 +276,7 @@ export class SessionList extends LitElement {
         <span class=${badge.cls} title=${badge.title} data-testid="session-status"
           data-phase=${s.phase}>${badge.text}</span>
         ${s.statusInfo ? html`<div class="muted">${s.statusInfo}</div>` : nothing}
+        ${idle ? html`<div class="idle" data-testid="session-idle" title=${idle.title}>${idle.text}</div>` : nothing}
       </td>
       <td data-testid="session-age">${age(s.createdAt, this.now)}</td>
       <td class="mono">${resources(s.resources)}</td>
@@ -256,6 +297,11 @@ export class SessionList extends LitElement {
                 ? html`<button class="btn btn-secondary" data-testid="open-vscode"
                     title="Open this session's files and terminal in VS Code"
                     ?disabled=${this.busy === s.id} @click=${() => this.vscode(s)}>VS Code</button>`
+                : nothing}
+              ${canKeepAlive
+                ? html`<button class="btn btn-secondary" data-testid="keep-alive"
+                    title="Send app traffic through the session, which resets its idle timer"
+                    ?disabled=${this.busy === s.id} @click=${() => this.keepAlive(s)}>Keep alive</button>`
                 : nothing}
               <button class="btn btn-secondary" data-testid="terminate-session"
                 ?disabled=${this.busy === s.id || s.status === "TERMINATING"}
@@ -291,6 +337,17 @@ export class SessionList extends LitElement {
     </table>`;
   }
 
+  /** The selected session is not in the (loaded) list: say so rather than select nothing. */
+  private renderMissing() {
+    const snap = this.snapshot;
+    const name = this.selected;
+    if (!name || !snap || snap.error || snap.sessions.some((s) => s.name === name)) return nothing;
+    return html`<p class="empty" data-testid="selected-missing">
+      The link names the session “${name}”, which this profile's list does not show: it may have
+      ended, or belong to another account.
+    </p>`;
+  }
+
   override render() {
     const p = this.profile;
     if (!p) return nothing;
@@ -299,8 +356,11 @@ export class SessionList extends LitElement {
         <button class="btn btn-secondary" data-testid="new-session"
           @click=${() => navigate(this, { kind: "launch", id: p.id })}>New session…</button>
       </div>
+      ${this.renderMissing()}
+      <bai-idle-notices .profile=${p} .snapshot=${this.snapshot}></bai-idle-notices>
       ${this.renderBody()}
-      <bai-error-banner .error=${this.error}></bai-error-banner>`;
+      <bai-error-banner .error=${this.error}></bai-error-banner>
+      <bai-recent-launches .profile=${p} .snapshot=${this.snapshot}></bai-recent-launches>`;
   }
 }
 

@@ -1,6 +1,6 @@
 // Settings: the default profile and its quick-start preset, what closing a notebook window
-// does, and start at login (off unless turned on here).
-import { LitElement, html, nothing } from "lit";
+// does, start at login (off unless turned on here), and when to warn about idle sessions.
+import { LitElement, css, html, nothing } from "lit";
 
 import {
   ApiError,
@@ -50,7 +50,16 @@ export class SettingsPanel extends LitElement {
     this.saved = false;
   }
 
-  static override styles = [buttonStyles, panelStyles, formStyles];
+  static override styles = [
+    buttonStyles,
+    panelStyles,
+    formStyles,
+    css`
+      input.minutes {
+        width: 8em;
+      }
+    `,
+  ];
 
   override connectedCallback() {
     super.connectedCallback();
@@ -93,6 +102,8 @@ export class SettingsPanel extends LitElement {
         quickStart,
         notebookClose: (close?.value as NotebookClose | undefined) ?? "ask",
         startAtLogin: root.querySelector<HTMLInputElement>("[name=startAtLogin]")?.checked ?? false,
+        idleWarnMinutes: Number(this.value("idleWarnMinutes") || "0"),
+        spendGuardMinutes: this.value("spendGuardMinutes") ? Number(this.value("spendGuardMinutes")) : null,
       });
       this.saved = true;
       profilesChanged(this);
@@ -168,6 +179,24 @@ export class SettingsPanel extends LitElement {
               <label class="choice"><input type="checkbox" name="startAtLogin"
                 data-testid="start-at-login" .checked=${s.startAtLogin} />
                 Start the launcher when I log in</label>
+            </section>
+            <section class="card">
+              <fieldset>
+                <legend>Idle sessions</legend>
+                <div class="field">
+                  <label for="idleWarnMinutes">Warn this many minutes before the cluster ends an
+                    idle session (then again at 2 minutes; 0: never)</label>
+                  <input id="idleWarnMinutes" name="idleWarnMinutes" type="number" min="0"
+                    max="1440" class="minutes" data-testid="idle-warn-minutes" .value=${String(s.idleWarnMinutes)} />
+                </div>
+                <div class="field">
+                  <label for="spendGuardMinutes">Warn when a session with GPUs or other
+                    accelerators has been idle this many minutes (empty: never)</label>
+                  <input id="spendGuardMinutes" name="spendGuardMinutes" type="number" min="1"
+                    max="1440" class="minutes" data-testid="spend-guard-minutes"
+                    .value=${s.spendGuardMinutes === null ? "" : String(s.spendGuardMinutes)} />
+                </div>
+              </fieldset>
             </section>
             <bai-error-banner .error=${this.error}></bai-error-banner>
             <div class="actions">

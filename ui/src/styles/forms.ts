@@ -68,6 +68,7 @@ export const formStyles = css`
   input[type="password"],
   input[type="url"],
   input[type="email"],
+  input[type="number"],
   select {
     font: inherit;
     min-height: 34px;

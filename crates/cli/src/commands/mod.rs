@@ -2,6 +2,7 @@
 
 mod demo;
 mod detect;
+mod history;
 pub mod profile;
 pub mod session;
 mod ssh;
@@ -65,6 +66,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     };
     match cli.command {
         Command::Profile(cmd) => profile::run(&mut ctx, *cmd).await,
+        Command::History(cmd) => history::run(&mut ctx, cmd),
         Command::Demo(args) => demo::run(&mut ctx, interrupt, args).await,
         cmd @ (Command::SshProxy { .. }
         | Command::Ssh(_)

@@ -10,13 +10,20 @@ use super::api::{Call, Client};
 use super::types::{CurrentKeypair, CurrentUser, Image, ListSessions, SessionPage};
 use crate::error::{Error, Result};
 
-pub(crate) const SESSION_LIST_QUERY: &str = "query($limit:Int!, $offset:Int!, $status:String, $ak:String, $group_id:String) {
-  compute_session_list(limit:$limit, offset:$offset, status:$status, access_key:$ak, group_id:$group_id) {
-    items { id name type image architecture status status_info status_changed created_at terminated_at
-            scaling_group service_ports occupying_slots requested_slots mounts }
+/// The session list query; `idle` adds the idle checkers' report (`idle_checks`), which a
+/// cluster without it refuses, so the list is then read again without it.
+fn session_list_query(idle: bool) -> String {
+    let idle = if idle { " idle_checks" } else { "" };
+    format!(
+        "query($limit:Int!, $offset:Int!, $status:String, $ak:String, $group_id:String) {{
+  compute_session_list(limit:$limit, offset:$offset, status:$status, access_key:$ak, group_id:$group_id) {{
+    items {{ id name type image architecture status status_info status_changed created_at terminated_at
+            scaling_group service_ports occupying_slots requested_slots mounts{idle} }}
     total_count
-  }
-}";
+  }}
+}}"
+    )
+}
 
 pub(crate) const IMAGES_QUERY: &str = "query { images(is_installed: true) { id name namespace base_image_name tag registry architecture digest installed labels { key value } resource_limits { key min max } aliases } }";
 
@@ -126,8 +133,21 @@ impl Client {
             "ak": req.access_key,
             "group_id": req.group_id,
         });
-        self.graphql(SESSION_LIST_QUERY, vars, "compute_session_list")
+        match self
+            .graphql(
+                &session_list_query(true),
+                vars.clone(),
+                "compute_session_list",
+            )
             .await
+        {
+            // Idle reports are extra: a cluster that does not know the field still lists.
+            Err(Error::BadRequest { detail }) if detail.contains("idle_checks") => {
+                self.graphql(&session_list_query(false), vars, "compute_session_list")
+                    .await
+            }
+            other => other,
+        }
     }
 
     /// One session's status by id, including ended sessions (`compute_session`).

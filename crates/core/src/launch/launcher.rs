@@ -13,11 +13,12 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::apps::pick_app;
+use super::history::LaunchRecord;
 use super::progress::{LaunchPhase, LaunchProgress};
 use super::request::{LaunchRequest, ReusePolicy, SessionTarget, generated_name};
 use super::tunnel::{AppTunnel, ProbeOutcome, TunnelOpener};
 use crate::Error;
-use crate::client::{Client, SessionStatus};
+use crate::client::{Client, CreateSession, SessionStatus};
 
 /// First and largest pause between readiness probes.
 const PROBE_BACKOFF_START: Duration = Duration::from_millis(200);
@@ -220,7 +221,14 @@ impl Run {
                 self.update(LaunchPhase::Creating, "creating the session", |p| {
                     p.session_name = Some(spec.name.clone());
                 });
-                let created = self.client.create_session(&spec).await?;
+                let created = match self.client.create_session(&spec).await {
+                    Ok(c) => c,
+                    // A name a live session holds: "launch again" says what to do about it.
+                    Err(Error::SessionNameTaken { name, .. }) if self.request.again => {
+                        return Err(Error::AgainNameTaken { name }.into());
+                    }
+                    Err(e) => return Err(e.into()),
+                };
                 let name = if created.session_name.is_empty() {
                     spec.name.clone()
                 } else {
@@ -231,6 +239,7 @@ impl Run {
                     o.name = Some(name.clone());
                     o.created = created.created;
                 });
+                self.record(&created.session_id, &spec).await;
                 let status = created.status.clone();
                 self.update(LaunchPhase::Starting, "session queued", |p| {
                     p.session_id = Some(created.session_id.clone());
@@ -452,6 +461,21 @@ impl Run {
                 tracing::warn!(code = e.code(), "destroy failed; retrying forced");
                 self.client.destroy_session(session, true).await.is_ok()
             }
+        }
+    }
+
+    /// Keep the accepted create request in the launch history. A history that cannot be
+    /// written is logged, never a reason to fail the launch.
+    async fn record(&self, session_id: &str, spec: &CreateSession) {
+        let Some(sink) = self.request.record.clone() else {
+            return;
+        };
+        let record = LaunchRecord::new(&sink.owner, session_id, spec, self.request.app.as_deref());
+        let history = sink.history;
+        match crate::offload::blocking(move || history.record(record)).await {
+            Ok(None) => {}
+            Ok(Some(warning)) => tracing::warn!("{warning}"),
+            Err(e) => tracing::warn!(code = e.code(), "the launch was not recorded: {e}"),
         }
     }
 

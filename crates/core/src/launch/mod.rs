@@ -8,18 +8,21 @@
 //! - [`progress`]: what the UI shows while waiting ([`LaunchProgress`], [`LaunchPhase`])
 //! - [`tunnel`]: the injected tunnel ([`TunnelOpener`], [`AppTunnel`], [`TunnelStats`])
 //! - [`apps`]: which app to open
+//! - [`history`]: every accepted create request, per profile, for "launch again"
 //!
 //! A launch that does not end ready ends with a [`crate::Error`] (`launch-*` codes for its own
 //! failures, the API's codes for failed calls).
 //! - [`launcher`]: the state machine ([`Launcher`], [`LaunchHandle`], [`Ready`])
 
 pub mod apps;
+pub mod history;
 pub mod launcher;
 pub mod progress;
 pub mod request;
 pub mod tunnel;
 
 pub use apps::pick_app;
+pub use history::{HistorySink, LaunchHistory, LaunchRecord};
 pub use launcher::{LaunchHandle, Launcher, Ready};
 pub use progress::{LaunchPhase, LaunchProgress};
 pub use request::{LaunchRequest, ReusePolicy, SessionTarget};

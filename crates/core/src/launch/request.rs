@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::history::HistorySink;
 use crate::client::{CreateSession, FollowOptions};
 
 /// What to do when a session of the requested name already exists.
@@ -45,6 +46,10 @@ pub struct LaunchRequest {
     /// Destroy a session this launch created when the launch fails (not only on cancel), so a
     /// failed launch leaves nothing running that the user did not ask for.
     pub destroy_created_on_failure: bool,
+    /// Where to record the create request once the server accepts it (the launch history).
+    pub record: Option<HistorySink>,
+    /// This launch repeats a recorded one: a name still taken is said as such.
+    pub again: bool,
 }
 
 impl LaunchRequest {
@@ -64,6 +69,12 @@ impl LaunchRequest {
         self
     }
 
+    /// Record the create request in the launch history once the server accepts it.
+    pub fn recorded_in(mut self, sink: HistorySink) -> Self {
+        self.record = Some(sink);
+        self
+    }
+
     fn with_target(target: SessionTarget) -> Self {
         LaunchRequest {
             target,
@@ -73,6 +84,8 @@ impl LaunchRequest {
             follow: FollowOptions::default(),
             destroy_reused_on_cancel: false,
             destroy_created_on_failure: true,
+            record: None,
+            again: false,
         }
     }
 }

@@ -47,6 +47,10 @@ pub enum NoticeKind {
     SessionEnded,
     /// The app's window closed and the app keeps running (in the tray).
     StillRunning,
+    /// An idle checker is about to reclaim a session.
+    IdleWarning,
+    /// A session with accelerators has sat idle for the time the user set: terminate or keep.
+    IdleSpend,
 }
 
 /// A notice: names of sessions and profiles and error messages, never a secret.
@@ -56,4 +60,16 @@ pub struct Notice {
     pub kind: NoticeKind,
     pub title: String,
     pub body: String,
+    /// The session it is about, for a front end to act on (open, keep alive, terminate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<NoticeSession>,
+}
+
+/// The session a notice is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NoticeSession {
+    pub profile_id: String,
+    pub session_id: String,
+    pub session_name: String,
 }

@@ -63,6 +63,8 @@ pub enum Target {
         session: String,
         app: Option<String>,
     },
+    /// The profile's recorded launch of this session (name or id), sent again as it was.
+    Again { session: String },
 }
 
 impl LaunchInput {
@@ -132,10 +134,15 @@ impl SessionService {
         let profile = self.profile(profile_id).await?;
         let client = self.connect(&profile).await?;
         let launcher = Launcher::new(client, self.inner.opener.clone());
+        let sink = self.history_sink(&profile);
         let handle = match target {
             Target::Create { input, reuse } => {
                 let req = input.request(launcher.client(), &profile, reuse).await?;
-                launcher.launch(req)
+                launcher.launch(req.recorded_in(sink))
+            }
+            Target::Again { session } => {
+                let record = self.recorded_launch(&profile.id, &session).await?;
+                launcher.launch(record.launch_request().recorded_in(sink))
             }
             Target::Existing { session, app } => launcher.open_existing(&session, app.as_deref()),
         };

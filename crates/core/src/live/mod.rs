@@ -10,8 +10,11 @@
 //! - `watch`: one task per watched profile (list, reconcile, what ended)
 //! - `launches`: start, follow, cancel; `tunnels`: open tunnels and their windows
 //! - `terminate`, `quick_start`: ending a session; the one-click launch
+//! - `idle_watch`: idle and spend warnings after each list, "Keep alive" and "Keep"
 
 pub mod events;
+mod history;
+mod idle_watch;
 mod launches;
 mod open_tunnel;
 mod quick_start;
@@ -34,7 +37,8 @@ use crate::launch::TunnelOpener;
 use crate::profile::store::Profiles;
 use crate::profile::{Profile, ProfileStore};
 
-pub use events::{LiveEvent, Notice, NoticeKind};
+pub use events::{LiveEvent, Notice, NoticeKind, NoticeSession};
+pub use history::{HistoryView, RecentLaunch};
 pub use launches::{LaunchInput, Target};
 pub use open_tunnel::{OpenTunnel, tunnel_key};
 pub use quick_start::QUICK_START_NAME;
@@ -151,7 +155,12 @@ impl SessionService {
     }
 
     fn notice(&self, kind: NoticeKind, title: String, body: String) {
-        self.publish(LiveEvent::Notice(Notice { kind, title, body }));
+        self.publish(LiveEvent::Notice(Notice {
+            kind,
+            title,
+            body,
+            session: None,
+        }));
     }
 
     fn word(&self, e: &Error) -> Problem {

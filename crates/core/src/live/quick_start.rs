@@ -52,6 +52,29 @@ impl SessionService {
     }
 }
 
+impl SessionService {
+    /// A new notebook on `profile_id` with the cluster's resource preset `preset` (what a
+    /// `backendai-launcher://launch` link asks for): the profile's quick-start image and app
+    /// (an image offering JupyterLab when it sets none), a generated session name. Returns the
+    /// launch's id; an unknown preset is an `invalid-input` error listing the cluster's.
+    pub async fn launch_with_preset(
+        &self,
+        profile_id: &str,
+        preset: &str,
+    ) -> Result<String, Error> {
+        let profile = self.profile(profile_id).await?;
+        let mut input = input_for(self, &profile).await?;
+        input.name = None;
+        input.preset = Some(preset.to_owned());
+        input.resources.clear();
+        let target = Target::Create {
+            input: Box::new(input),
+            reuse: ReusePolicy::CreateNew,
+        };
+        self.start_launch(&profile.id, target, false).await
+    }
+}
+
 /// The launch form quick start fills in from the profile's preset, asking the cluster for an
 /// image (one offering JupyterLab) when none is set. A named resource preset is resolved when
 /// the launch starts, by the same rule as the launch form and `bai launch --preset`.

@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 use super::events::Notice;
 use super::open_tunnel::OpenTunnel;
 use super::views::{LaunchView, SessionsSnapshot};
+use crate::idle::{IdleGuard, IdleSettings};
 use crate::launch::launcher::LaunchCanceller;
 
 /// A launch in flight, or one that ended recently (kept so a progress view that opens late can
@@ -76,6 +77,9 @@ pub(crate) struct Maps {
     /// Sessions the app is ending: their end is not news.
     ending: Mutex<HashSet<String>>,
     notices: Mutex<VecDeque<Notice>>,
+    /// Per watched profile: which idle warnings were given.
+    idle_guards: Mutex<HashMap<String, IdleGuard>>,
+    idle_settings: Mutex<IdleSettings>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -100,6 +104,12 @@ impl Maps {
     }
     pub fn ending(&self) -> MutexGuard<'_, HashSet<String>> {
         lock(&self.ending)
+    }
+    pub fn idle_guards(&self) -> MutexGuard<'_, HashMap<String, IdleGuard>> {
+        lock(&self.idle_guards)
+    }
+    pub fn idle_settings(&self) -> MutexGuard<'_, IdleSettings> {
+        lock(&self.idle_settings)
     }
     pub fn notices(&self) -> Vec<Notice> {
         lock(&self.notices).iter().cloned().collect()
@@ -213,6 +223,7 @@ mod tests {
                 kind: NoticeKind::LaunchFailed,
                 title: "Launch failed".into(),
                 body: format!("{i}"),
+                session: None,
             });
         }
         let kept = maps.notices();

@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 
 use crate::client::{SessionStatus, SessionSummary, StatusPhase};
+use crate::idle::IdleCheckView;
 use crate::launch::{LaunchPhase, LaunchProgress};
+use crate::resources::is_accelerator_slot;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -63,6 +65,11 @@ pub struct SessionView {
     pub ssh: bool,
     /// A notebook window (and tunnel) of this session is open in the app.
     pub open: bool,
+    /// The cluster's idle checkers for this session, soonest deadline first (empty when the
+    /// cluster reports none).
+    pub idle: Vec<IdleCheckView>,
+    /// The session holds accelerators (a GPU, ...): the spend guard watches it.
+    pub accelerated: bool,
 }
 
 impl SessionView {
@@ -93,6 +100,10 @@ impl SessionView {
                 .collect(),
             ssh: s.service_ports.iter().any(|p| p.name == "sshd"),
             open,
+            idle: crate::idle::views(&s.idle_checks),
+            accelerated: slots.iter().any(|(k, v)| {
+                is_accelerator_slot(k) && slot_text(v).parse::<f64>().is_ok_and(|n| n > 0.0)
+            }),
         }
     }
 

@@ -68,6 +68,7 @@ impl SessionService {
         // Forget lists of profiles no longer watched, so only what is current is shown.
         let watched: HashSet<String> = maps.watchers().keys().cloned().collect();
         maps.snapshots().retain(|id, _| watched.contains(id));
+        self.forget_idle(&watched);
         self.publish(LiveEvent::WatchedChanged);
     }
 
@@ -159,7 +160,10 @@ async fn run(weak: Weak<Inner>, profile_id: String, wake: Arc<tokio::sync::Notif
             for gone in &refresh.ended {
                 svc.session_ended(&profile.name, gone);
             }
+            // The list first, so whatever a warning makes a front end show is current.
+            let listed = refresh.snapshot.clone();
             svc.apply(previous, refresh.snapshot);
+            svc.guard_idle(&listed);
         }
         drop(svc);
         tokio::select! {

@@ -9,15 +9,13 @@
 //! created 0600 and never through a symlink ([`crate::private_fs`]).
 
 use std::fs::{self, File};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::file::{self, LoadReport, Parsed, ProfilesFile};
 use super::model::{Profile, ProfileDraft, normalize_name};
 use crate::error::{Error, Result};
 use crate::private_fs::{
-    check_private_dir, create_new_private, is_temp_of, open_private_append, private_dir,
-    replace_private,
+    check_private_dir, is_temp_of, open_private_append, private_dir, replace_private,
 };
 
 const FILE_NAME: &str = "profiles.toml";
@@ -248,30 +246,12 @@ impl ProfileStore {
     /// skipped for the next free name rather than overwritten or followed.
     fn set_aside(&self, original: &[u8]) -> Result<PathBuf> {
         let path = self.path();
-        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-        for n in 1..=100 {
-            let aside = match n {
-                1 => self.dir.join(format!("{FILE_NAME}.corrupt-{stamp}")),
-                n => self.dir.join(format!("{FILE_NAME}.corrupt-{stamp}-{n}")),
-            };
-            let mut f = match create_new_private(&aside) {
-                Ok(f) => f,
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(io_err("copy aside", &path, &e)),
-            };
-            f.write_all(original)
-                .and_then(|()| f.sync_all())
-                .map_err(|e| io_err("copy aside", &path, &e))?;
-            // Debug, not warn: the load report carries this to the user (the CLI prints it on
-            // stderr, the app shows it), and a warn log line printed it a second time.
-            tracing::debug!(file = %path.display(), aside = %aside.display(), "profiles file set aside");
-            return Ok(aside);
-        }
-        Err(io_err(
-            "copy aside",
-            &path,
-            &std::io::Error::other("too many copies set aside this second"),
-        ))
+        let aside = crate::private_fs::set_aside(&self.dir, FILE_NAME, original)
+            .map_err(|e| io_err("copy aside", &path, &e))?;
+        // Debug, not warn: the load report carries this to the user (the CLI prints it on
+        // stderr, the app shows it), and a warn log line printed it a second time.
+        tracing::debug!(file = %path.display(), aside = %aside.display(), "profiles file set aside");
+        Ok(aside)
     }
 
     fn write_locked(&self, file: &ProfilesFile) -> Result<()> {

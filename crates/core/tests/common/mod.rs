@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod echo;
+pub mod service;
 
 use std::time::Duration;
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::sessions::{Session, Status};
-use crate::state::{AppState, Caller};
+use crate::state::{AppState, Caller, World};
 
 #[derive(Debug, Deserialize)]
 pub struct GqlBody {
@@ -199,7 +199,7 @@ fn container_json(s: &Session, registry: &str) -> Value {
     })
 }
 
-fn session_json(state: &AppState, s: &Session) -> Value {
+fn session_json(state: &AppState, w: &World, s: &Session) -> Value {
     let ts = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.to_rfc3339());
     let registry = state
         .config
@@ -225,7 +225,7 @@ fn session_json(state: &AppState, s: &Session) -> Value {
         "user_email": s.user_email, "user_id": s.user_id.to_string(), "access_key": s.access_key,
         "startup_command": null, "result": "UNDEFINED",
         "agent_ids": if s.status == Status::Running { json!(["i-testkit"]) } else { json!([]) },
-        "idle_checks": "{}", "dependencies": [],
+        "idle_checks": crate::idle::report(w, s, crate::idle::idle_now(w)).to_string(), "dependencies": [],
     });
     // A second object keeps `json!` under its macro recursion limit.
     let more = json!({
@@ -256,6 +256,7 @@ fn session_list(state: &AppState, caller: &Caller, args: &Map<String, Value>) ->
     let group = args.get("group_id").and_then(Value::as_str);
     let limit = args.get("limit").and_then(Value::as_u64).unwrap_or(100) as usize;
     let offset = args.get("offset").and_then(Value::as_u64).unwrap_or(0) as usize;
+    crate::idle::reclaim_due(state);
     let w = state.world();
     let mut matched: Vec<&Session> = w
         .sessions
@@ -275,18 +276,19 @@ fn session_list(state: &AppState, caller: &Caller, args: &Map<String, Value>) ->
         .into_iter()
         .skip(offset)
         .take(limit)
-        .map(|s| session_json(state, s))
+        .map(|s| session_json(state, &w, s))
         .collect();
     json!({"items": items, "total_count": total})
 }
 
 fn single_session(state: &AppState, caller: &Caller, args: &Map<String, Value>) -> Value {
     let id = args.get("id").and_then(Value::as_str).unwrap_or("");
+    crate::idle::reclaim_due(state);
     let w = state.world();
     w.sessions
         .iter()
         .find(|s| s.id.to_string() == id && visible(caller, s))
-        .map(|s| session_json(state, s))
+        .map(|s| session_json(state, &w, s))
         .unwrap_or(Value::Null)
 }
 

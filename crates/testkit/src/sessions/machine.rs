@@ -122,6 +122,11 @@ pub fn spawn_driver(state: AppState, id: uuid::Uuid) {
     });
 }
 
+/// An idle checker ends the session (`reason`: `idle-timeout`, ...).
+pub fn reclaim(state: &AppState, world: &mut World, id: uuid::Uuid, reason: &str) {
+    start_termination(state, world, id, reason);
+}
+
 /// TERMINATING now, TERMINATED after the schedule's TERMINATING dwell.
 fn start_termination(state: &AppState, world: &mut World, id: uuid::Uuid, reason: &str) {
     set_status(state, world, id, Status::Terminating, Some(reason));

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::config::ServicePort;
 
-pub use machine::{destroy, fail, spawn_driver, terminate_remotely};
+pub use machine::{destroy, fail, reclaim, spawn_driver, terminate_remotely};
 
 /// Session status names as the manager spells them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -95,6 +95,8 @@ pub struct Session {
     /// The create call's `config` as sent (resources, resource options, ...), for tests that
     /// check what a client asked for.
     pub create_config: Value,
+    /// The whole create body as sent, for tests that compare two launches' requests.
+    pub create_body: Value,
     /// The request as slot numbers, for the capacity check.
     pub cpu: f64,
     pub mem: u64,

@@ -199,6 +199,7 @@ pub async fn create(
             terminated_at: None,
             requested,
             create_config: config.clone(),
+            create_body: body.clone(),
             cpu,
             mem,
             environ: config.get("environ").cloned().unwrap_or(Value::Null),

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use bai_core::client::{Client, SessionStatus};
 use bai_core::launch::{
-    LaunchHandle, LaunchPhase, LaunchProgress, LaunchRequest, Launcher, Ready, ReusePolicy,
-    SessionTarget,
+    HistorySink, LaunchHandle, LaunchHistory, LaunchPhase, LaunchProgress, LaunchRequest, Launcher,
+    Ready, ReusePolicy, SessionTarget,
 };
 use bai_core::presets::{Limit, shortfalls};
 use bai_tunnel::WsTunnelOpener;
@@ -27,6 +27,9 @@ pub async fn launch(
     acct: &Account,
     args: LaunchArgs,
 ) -> Result<(), CliError> {
+    if let Some(session) = &args.again {
+        return again(ctx, interrupt, acct, session, &args).await;
+    }
     let defaults = LaunchDefaults::of(acct, &args);
     let spec = build_spec(&acct.client, &args, &defaults).await?;
     let reuse = if args.reuse {
@@ -34,13 +37,83 @@ pub async fn launch(
     } else {
         ReusePolicy::CreateNew
     };
-    let mut request = LaunchRequest::create(spec, reuse);
+    let mut request = LaunchRequest::create(spec, reuse).recorded_in(history_sink(ctx, acct));
     request.app = args
         .tunnel
         .app
         .clone()
         .or_else(|| defaults.quick_start.app.clone());
     launch_with(ctx, interrupt, &acct.client, request, &args.tunnel).await
+}
+
+/// Where this account's launches are recorded: the history beside the profiles.
+fn history_sink(ctx: &Context<'_>, acct: &Account) -> HistorySink {
+    HistorySink::new(
+        LaunchHistory::new(ctx.store.dir()),
+        acct.history_owner.clone(),
+    )
+}
+
+/// `bai launch --again SESSION`: the recorded create request sent again as it was (the same
+/// name, unless `--name` gives another), and the same app unless `--app` says otherwise.
+async fn again(
+    ctx: &mut Context<'_>,
+    interrupt: Interrupt,
+    acct: &Account,
+    session: &str,
+    args: &LaunchArgs,
+) -> Result<(), CliError> {
+    let history = LaunchHistory::new(ctx.store.dir());
+    let owner = acct.history_owner.clone();
+    let wanted = session.to_owned();
+    let record = bai_core::offload::blocking(move || history.find(&owner, &wanted))
+        .await
+        .map_err(|e| match e.code() {
+            "not-in-history" => CliError {
+                code: "not-in-history",
+                message: format!(
+                    "no launch of {session:?} is in the launch history of {}: `bai history list` shows what can be launched again",
+                    acct.label
+                ),
+            },
+            _ => e.into(),
+        })?;
+    let mut request = record.launch_request().recorded_in(history_sink(ctx, acct));
+    let mut name = record.session_name.clone();
+    if let Some(new) = args
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        bai_core::client::validate_session_name(new)?;
+        if let SessionTarget::Create { spec, .. } = &mut request.target {
+            spec.name = new.to_owned();
+        }
+        name = new.to_owned();
+    }
+    if let Some(app) = &args.tunnel.app {
+        request.app = Some(app.clone());
+    }
+    note(
+        ctx,
+        format_args!(
+            "launching {name} again as {} was launched at {}",
+            record.session_name, record.launched_at
+        ),
+    );
+    launch_with(ctx, interrupt, &acct.client, request, &args.tunnel)
+        .await
+        .map_err(|e| match e.code {
+            "session-name-taken" => CliError {
+                code: "session-name-taken",
+                message: format!(
+                    "session {name:?} has not ended, so its name is still taken: `bai open {name}` to use it, `bai terminate {name}` to end it first, or `bai launch --again {} --name NEW_NAME` to launch a copy under another name",
+                    record.session_name
+                ),
+            },
+            _ => e,
+        })
 }
 
 pub async fn open(

@@ -9,7 +9,9 @@ use crate::commands::table::print_table;
 use crate::report::CliError;
 
 /// `bai sessions`: the caller's own active sessions (every page); `--all`: every session the
-/// caller may see, ended ones and (for an admin) other users' included. Statuses are shown as
+/// caller may see, ended ones and (for an admin) other users' included. IDLE shows the idle
+/// checker that ends a session first ("9 min left (no network activity)"), where the cluster
+/// reports one. Statuses are shown as
 /// the server sends them, ones this client does not know included.
 pub async fn sessions(ctx: &mut Context<'_>, acct: &Account, all: bool) -> Result<(), CliError> {
     let page = if all {
@@ -33,8 +35,12 @@ pub async fn sessions(ctx: &mut Context<'_>, acct: &Account, all: bool) -> Resul
         writeln!(ctx.out, "{what} (start one with `bai launch`)")?;
         return Ok(());
     }
-    let rows: Vec<[String; 5]> = page.items.iter().map(row).collect();
-    print_table(ctx, ["NAME", "STATUS", "IMAGE", "CREATED", "ID"], &rows)?;
+    let rows: Vec<[String; 6]> = page.items.iter().map(row).collect();
+    print_table(
+        ctx,
+        ["NAME", "STATUS", "IMAGE", "CREATED", "ID", "IDLE"],
+        &rows,
+    )?;
     if page.total_count > page.items.len() as u64 {
         writeln!(
             ctx.out,
@@ -59,7 +65,7 @@ pub fn status_text(status: &SessionStatus, info: Option<&str>) -> String {
     text
 }
 
-fn row(s: &SessionSummary) -> [String; 5] {
+fn row(s: &SessionSummary) -> [String; 6] {
     let status = status_text(&s.status, s.status_info.as_deref());
     [
         s.name.clone(),
@@ -70,6 +76,9 @@ fn row(s: &SessionSummary) -> [String; 5] {
             .map(|t| t.chars().take(19).collect::<String>().replace('T', " "))
             .unwrap_or_default(),
         s.id.clone(),
+        // The idle checker due first, as the app's list and tray show it.
+        bai_core::idle::first_deadline_words(&bai_core::idle::views(&s.idle_checks))
+            .unwrap_or_default(),
     ]
 }
 

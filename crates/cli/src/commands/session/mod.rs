@@ -16,6 +16,7 @@ mod tests;
 
 use bai_core::account;
 use bai_core::client::Client;
+use bai_core::launch::history;
 use bai_core::profile::Profile;
 
 pub use interrupt::Interrupt;
@@ -34,6 +35,8 @@ pub struct Account {
     pub profile: Option<Profile>,
     /// `BACKEND_GROUP` in environment mode.
     pub env_group: Option<String>,
+    /// Whose launch history its launches go to (the profile's, or the endpoint's).
+    pub history_owner: String,
 }
 
 impl Account {
@@ -63,6 +66,7 @@ pub async fn connect(ctx: &mut Context<'_>) -> Result<Account, CliError> {
             client: acct.connect()?,
             profile: None,
             env_group: acct.group.clone(),
+            history_owner: history::env_owner(&acct.endpoint),
         });
     }
     let p = ctx.pick(None)?;
@@ -71,6 +75,7 @@ pub async fn connect(ctx: &mut Context<'_>) -> Result<Account, CliError> {
     Ok(Account {
         label: p.name.clone(),
         client,
+        history_owner: history::profile_owner(&p.id),
         profile: Some(p),
         env_group: None,
     })
@@ -98,6 +103,7 @@ pub async fn run(
         }
         Command::Detect { .. }
         | Command::Profile(_)
+        | Command::History(_)
         | Command::Demo(_)
         | Command::Completion { .. }
         | Command::SshProxy { .. }

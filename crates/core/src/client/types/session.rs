@@ -269,6 +269,9 @@ pub struct SessionSummary {
     pub requested_slots: BTreeMap<String, Value>,
     #[serde(default, deserialize_with = "json_string::deserialize")]
     pub mounts: Vec<Value>,
+    /// What the cluster's idle checkers say (empty when it reports none).
+    #[serde(default, deserialize_with = "crate::idle::report::deserialize")]
+    pub idle_checks: crate::idle::IdleReport,
 }
 
 /// A service port as the kernel stores it (GraphQL `service_ports`).

@@ -2,9 +2,11 @@
 """Tunnel benchmark driver (see run.sh and crates/tunnel/README.md): direct to JupyterLab,
 through `bai launch`'s tunnel, and through the official `backend.ai app` proxy, with the manager
 (`bai-testkit`) 0, 20 and 100 ms of round trip away over ws:// and wss://. Every piece is a
-process of its own. Prints figures and ratios; never fails on a number.
+process of its own. Prints figures and ratios; never fails on a number. Then the notebook's
+time to usable (sign-in URL or direct /lab to JupyterLab's launcher rendered) in a real
+WebKitGTK window, through ttu.py, which it runs with Debian's python3 (PyGObject, WebKit2 4.1).
 
-Python standard library only.
+Python standard library only (ttu.py: PyGObject).
 """
 
 import argparse
@@ -375,7 +377,7 @@ def authorize(url):
     return u.hostname, u.port, cookie.split(";")[0]
 
 
-def run_config(a, procs, tmp, jport, jtoken, rtt, https, assets):
+def run_config(a, procs, tmp, jport, jtoken, rtt, https, assets, ttu):
     scheme = "wss" if https else "ws"
     log(f"--- {rtt} ms, {scheme}://")
     kit, ready = start_testkit(a, procs, rtt, https)
@@ -441,9 +443,182 @@ def run_config(a, procs, tmp, jport, jtoken, rtt, https, assets):
     results["_launch"] = launch_s
     if official:
         procs.stop(official)
+    if ttu is not None and rtt in a.ttu_rtts:
+        results["_ttu"] = ttu_config(a, ttu, env, tmp, name, jport, jtoken)
     procs.stop(bai)
     procs.stop(kit)
     return results
+
+
+# ---------------------------------------------------------------- notebook time to usable
+
+
+class Ttu:
+    """ttu.py in a real WebKitGTK window, one process for the run (started at the first use);
+    `why` says why there is no figure when it cannot run."""
+
+    def __init__(self, a, procs, tmp):
+        self.a, self.procs, self.tmp = a, procs, tmp
+        self.p = None
+        self.why = None
+        self.webkit = None
+        self.noise = []
+
+    def _start(self):
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ttu.py")
+        cmd = [self.a.ttu_python, script]
+        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+            if not shutil.which("xvfb-run"):
+                self.why = "no display and no xvfb-run (package xvfb)"
+                return
+            cmd = ["xvfb-run", "-a"] + cmd
+        # xvfb-run sends the command's stderr to stdout: lines that are not JSON are noise,
+        # kept to say why when something fails.
+        self.p = self.procs.start(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+        first = self._read(60)
+        if not first or not first.get("ready"):
+            self.why = "ttu.py did not start: " + (self._tail() or "no answer in 60 s")
+            self.stop()
+            return
+        self.webkit = first.get("webkit")
+
+    def _tail(self):
+        return " | ".join(line for line in self.noise[-3:] if line)[-400:]
+
+    def _read(self, seconds):
+        import selectors
+        sel = selectors.DefaultSelector()
+        sel.register(self.p.stdout, selectors.EVENT_READ)
+        end = time.time() + seconds
+        try:
+            while time.time() < end:
+                if not sel.select(max(0.0, end - time.time())):
+                    return None
+                line = self.p.stdout.readline()
+                if not line:
+                    return None
+                text = line.decode(errors="replace").strip()
+                try:
+                    v = json.loads(text)
+                    if isinstance(v, dict):
+                        return v
+                except ValueError:
+                    pass
+                self.noise.append(text)
+            return None
+        finally:
+            sel.close()
+
+    def load(self, url, token, warm):
+        """One load: {"cold_ms", "warm_ms"?} or {"error", "title"?, "uri"?}."""
+        if self.p is None and self.why is None:
+            self._start()
+        if self.why:
+            return {"error": self.why}
+        timeout = 60
+        try:
+            self.p.stdin.write((json.dumps({"url": url, "token": token, "warm": warm,
+                                            "timeout": timeout}) + "\n").encode())
+            self.p.stdin.flush()
+        except OSError as e:
+            self.why = f"ttu.py is gone ({e}): {self._tail()}"
+            return {"error": self.why}
+        r = self._read(timeout * (2 if warm else 1) + 30)
+        if r is None:
+            self.why = f"ttu.py gave no answer: {self._tail() or 'exited'}"
+            self.stop()
+            return {"error": self.why}
+        return r
+
+    def stop(self):
+        if self.p is not None:
+            try:
+                self.p.stdin.close()
+                self.p.wait(10)
+            except (OSError, subprocess.TimeoutExpired):
+                self.procs.stop(self.p, signal.SIGTERM)
+            self.p = None
+
+
+def ttu_config(a, ttu, env, tmp, name, jport, jtoken):
+    """Time to usable for one configuration, direct and through `bai` in turn (so both see
+    the same load on the machine): through a new `bai launch --reuse` per load (its sign-in
+    URL works once); direct, JupyterLab's /lab with its token."""
+    direct = f"http://127.0.0.1:{jport}/lab?token={jtoken}"
+    out = {"direct": []}
+    loads = []
+    for i in range(a.ttu_loads):
+        if not any("error" in d for d in out["direct"]):
+            out["direct"].append(ttu.load(direct, jtoken, a.ttu_warm))
+        log_path = os.path.join(tmp, f"bai-{name}-ttu{i}.log")
+        p = subprocess.Popen(
+            [a.bai, "launch", "--no-open", "--image", "python", "--reuse", "--name", name,
+             "--app", "jupyterlab"],
+            env=env, stdout=subprocess.PIPE, stderr=open(log_path, "wb"),
+        )
+        try:
+            url = p.stdout.readline().decode().strip()
+            if not url.startswith("http"):
+                with open(log_path, errors="replace") as f:
+                    r = {"error": "bai launch --reuse printed no URL: " + f.read()[-300:].strip()}
+            else:
+                r = ttu.load(url, jtoken, a.ttu_warm)
+                # The launcher must have come through the tunnel, not from anywhere else.
+                origin = "/".join(url.split("/", 3)[:3]) + "/"
+                if "error" not in r and not str(r.get("uri", "")).startswith(origin):
+                    r = {"error": f"the page ended at {r.get('uri')}, not on the tunnel {origin}"}
+        finally:
+            if p.poll() is None:
+                p.send_signal(signal.SIGINT)
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        loads.append(r)
+        if "error" in r:
+            break  # the rest would fail the same way, a minute each
+    out["bai"] = loads
+    return out
+
+
+def ttu_cell(loads, key):
+    """`median (each)` in ms, or n/a and why."""
+    if not loads:
+        return "n/a (not measured)", None
+    errs = [r for r in loads if "error" in r]
+    if errs:
+        e = errs[0]
+        where = ""
+        if e.get("title") is not None or e.get("uri"):
+            where = f"; page: title {e.get('title')!r}, {e.get('uri')}"
+        if e.get("load_failed"):
+            where += f"; load failed: {e['load_failed']}"
+        return f"n/a ({e['error']}{where})", None
+    vals = [r[key] for r in loads if key in r]
+    if not vals:
+        return "—", None
+    med = statistics.median(vals)
+    return f"{med:.0f} ({', '.join(f'{v:.0f}' for v in vals)})", med
+
+
+def ttu_table(a, ttu, rows):
+    out = [f"\n### Notebook time to usable: load start to JupyterLab's launcher rendered, "
+           f"in a WebKitGTK {ttu.webkit or '?'} window (fresh ephemeral view each load), "
+           f"ms, median (each load)", ""]
+    keys = [("cold_ms", "")] + ([("warm_ms", ", warm reload")] if a.ttu_warm else [])
+    out += ["| configuration | direct | bai | bai/direct |", "|---|---|---|---|"]
+    for label, r in rows:
+        for key, tag in keys:
+            dcell, dmed = ttu_cell(r.get("direct"), key)
+            bcell, bmed = ttu_cell(r.get("bai"), key)
+            ratio = f"{bmed / dmed:.2f}" if dmed and bmed else "—"
+            out.append(f"| {label}{tag} | {dcell} | {bcell} | {ratio} |")
+    bad = [c for _, r in rows for k in ("direct", "bai") for c in (r.get(k) or []) if "error" in c]
+    if bad:
+        log("time to usable: NOT measured for some loads (n/a above): " + bad[0]["error"])
+    return "\n".join(out)
 
 
 # ---------------------------------------------------------------- the table
@@ -509,7 +684,15 @@ def main():
     p.add_argument("--quick", action="store_true")
     p.add_argument("--rtt", default="0,20,100")
     p.add_argument("--schemes", default="ws,wss")
+    p.add_argument("--no-ttu", action="store_true", help="skip the notebook time to usable")
+    p.add_argument("--ttu-python", default="/usr/bin/python3",
+                   help="a python3 with PyGObject and WebKit2 4.1 (ttu.py)")
     a = p.parse_args()
+    # Time to usable (a real window, seconds a load on a busy 2-core machine): --quick
+    # takes 0 and 20 ms, 2 loads each way per configuration, no warm reload.
+    a.ttu_loads = 2 if a.quick else 3
+    a.ttu_warm = not a.quick
+    a.ttu_rtts = {0, 20} if a.quick else {int(x) for x in a.rtt.split(",")}
     a.mib = 32 if a.quick else 64
     a.samples = 5 if a.quick else 20
     a.pause = 0.2
@@ -518,6 +701,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="bai-tunnel-bench-")
     os.chmod(tmp, 0o700)
     started = time.time()
+    ttu = None if a.no_ttu else Ttu(a, procs, tmp)
+    ttu_rows = []
     try:
         jupyter, jport, jtoken = start_jupyter(a, procs, tmp)
         jdirect = Target("direct", "127.0.0.1", jport, {"Authorization": f"token {jtoken}"})
@@ -536,9 +721,15 @@ def main():
         log(f"JupyterLab on 127.0.0.1:{jport}; {len(assets)} assets")
         for scheme in a.schemes.split(","):
             for rtt in (int(x) for x in a.rtt.split(",")):
-                r = run_config(a, procs, tmp, jport, jtoken, rtt, scheme == "wss", assets)
+                r = run_config(a, procs, tmp, jport, jtoken, rtt, scheme == "wss", assets, ttu)
                 lab_bytes = r["direct"]["lab_bytes"]
                 print(table(rtt, scheme, r, a, len(assets), lab_bytes), flush=True)
+                if "_ttu" in r:
+                    ttu_rows.append((f"{rtt} ms {scheme}", r["_ttu"]))
+        if ttu is not None:
+            ttu.stop()
+            if ttu_rows:
+                print(ttu_table(a, ttu, ttu_rows), flush=True)
         procs.stop(jupyter, signal.SIGTERM)
     finally:
         procs.stop_all()

@@ -3,13 +3,18 @@
 # the official `backend.ai app` proxy, with the manager (`bai-testkit`) 0, 20 and 100 ms of
 # round trip away (its delaying relay, --delay-ms) over ws:// and wss:// (--https). Each is a
 # process of its own. Prints one table per (round trip, scheme) with ratios to direct and to
-# the official proxy; never fails on a number (it fails when something does not work).
+# the official proxy; never fails on a number (it fails when something does not work). Then the
+# notebook's time to usable, direct and through `bai`, in a real WebKitGTK window (ttu.py, Debian's
+# python3 with python3-gi and gir1.2-webkit2-4.1; under `xvfb-run -a` when there is no display):
+# "n/a" and why when it cannot be measured.
 #
-#   benches/tunnel/run.sh [--prebuilt] [--quick] [--rtt 0,20,100] [--schemes ws,wss]
+#   benches/tunnel/run.sh [--prebuilt] [--quick] [--rtt 0,20,100] [--schemes ws,wss] [--no-ttu]
 #
 # --prebuilt: take target/release/bai as scripts/package-deb.sh built it (CI); otherwise it is
 # built first. bai-testkit is built (release) either way. --quick: 32 MiB bulk, 5 samples, 60
-# static files (CI, about 2 minutes); without it 64 MiB, 20 samples, every static file.
+# static files, time to usable at 0 and 20 ms only (CI, about 3 minutes); without it 64 MiB, 20
+# samples, every static file, time to usable at every round trip with a warm reload too.
+# --no-ttu skips the time to usable.
 # Knobs: BAI_BENCH_BAI (the bai to measure), BAI_BENCH_SDK (the official client's venv,
 # default $BAI_CACHE/sdk; `off` skips its column), BAI_TESTKIT_JUPYTER (the jupyter to run).
 set -euo pipefail

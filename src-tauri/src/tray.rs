@@ -439,25 +439,7 @@ pub fn show_launcher<R: Runtime>(app: &AppHandle<R>) {
                         .map_err(|e| e.to_string())
                 });
             match built {
-                Ok(w) => {
-                    // WebKitGTK's GPU path (DMA-BUF renderer, several GL contexts) gains this
-                    // form UI nothing, costs its web process ~100 MiB and, on software GL (Xvfb,
-                    // llvmpipe), can leave it blank. Notebook windows keep it for JupyterLab.
-                    // Wry gives no hook before the first load, so this lands just after it
-                    // starts: the page leaves compositing mode, keeping ~6 MiB of it.
-                    #[cfg(target_os = "linux")]
-                    if let Err(e) = w.with_webview(|view| {
-                        use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
-                        if let Some(settings) = WebViewExt::settings(&view.inner()) {
-                            settings.set_hardware_acceleration_policy(
-                                HardwareAccelerationPolicy::Never,
-                            );
-                        }
-                    }) {
-                        tracing::warn!("could not turn off the launcher's GPU rendering: {e}");
-                    }
-                    w
-                }
+                Ok(w) => w,
                 Err(e) => {
                     tracing::warn!("could not open the launcher window: {e}");
                     return;

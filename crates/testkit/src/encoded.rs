@@ -47,15 +47,22 @@ pub fn decrypt(endpoint: &str, payload: &[u8]) -> Result<Vec<u8>, String> {
         .decode(data)
         .map_err(|e| format!("the ciphertext is not base64: {e}"))?;
     let key = key_for(endpoint, iv.as_bytes());
-    Decryptor::new_from_slices(&key, iv.as_bytes())
+    let wrong_key = || {
+        format!(
+            "the body does not decrypt with the key derived from the endpoint \
+             {endpoint:?}: encrypt with the URL this server was reached at"
+        )
+    };
+    let plain = Decryptor::new_from_slices(&key, iv.as_bytes())
         .map_err(|_| "bad key or IV length".to_owned())?
         .decrypt_padded_vec_mut::<Pkcs7>(&ct)
-        .map_err(|_| {
-            format!(
-                "the body does not decrypt with the key derived from the endpoint \
-                 {endpoint:?}: encrypt with the URL this server was reached at"
-            )
-        })
+        .map_err(|_| wrong_key())?;
+    // A wrong key still ends in valid padding about once in 256 tries; what it gives is then
+    // noise, never the text (JSON) a client encodes.
+    if std::str::from_utf8(&plain).is_err() {
+        return Err(wrong_key());
+    }
+    Ok(plain)
 }
 
 #[cfg(test)]
@@ -150,6 +157,19 @@ mod tests {
         assert!(err.contains("http://localhost:8090"), "{err}");
         assert!(decrypt("x", b"short:AAAA").is_err());
         assert!(decrypt("x", b"no-colon").is_err());
+    }
+
+    /// A wrong key ends in valid padding about once in 256 tries (a CI run met it): every
+    /// one of 4,096 IVs must still be refused as the wrong key, naming the endpoint.
+    #[test]
+    fn a_wrong_key_is_refused_even_when_its_padding_happens_to_be_valid() {
+        let body = br#"{"username":"a@b.c","password":"C8qnIo29"}"#;
+        for n in 0..4096u32 {
+            let iv: [u8; 16] = format!("{n:016x}").into_bytes().try_into().expect("16");
+            let enc = encrypt("http://127.0.0.1:8090", &iv, body);
+            let err = decrypt("http://localhost:8090", &enc).expect_err("other key");
+            assert!(err.contains("http://localhost:8090"), "IV {n}: {err}");
+        }
     }
 
     #[test]
